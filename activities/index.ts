@@ -1,0 +1,85 @@
+import { Context } from '@temporalio/activity';
+import type { ProviderKind } from '../domain/credential';
+import type { IncidentState } from '../domain/incident';
+import { planFor, type Plan } from '../domain/inventory';
+import { renderPostMortem } from '../domain/report';
+import type { DeployHandle, NewCredential } from '../domain/results';
+import { renderSecret, type AwsKeyMaterial } from '../domain/secret-format';
+import type { DeployerSpec, Inventory, PolicyOverrides, ResolvedConsumer } from '../domain/schemas';
+import type { Registry } from '../providers/registry';
+import { PermanentError, type IncidentContext, type IncidentEvent, type Notifier, type PostMortemSink, type SecretVault } from '../providers/types';
+
+export interface ActivityDeps {
+  inventory: Inventory;
+  registry: Registry;
+  vault: SecretVault;
+  notifier: Notifier;
+  postMortems: PostMortemSink;
+}
+
+/**
+ * Thin adapters from workflow calls to providers: look the provider up by kind, call its verb,
+ * return plain data. Dependencies come in through the factory so tests pass real clients
+ * pointed at local servers.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const { registry } = deps;
+  return {
+    async identify(provider: ProviderKind, credentialId: string) {
+      return registry.credential(provider).identify(credentialId);
+    },
+
+    async plan(provider: ProviderKind, owner: string, credentialId: string, overrides: PolicyOverrides): Promise<Plan> {
+      return planFor(deps.inventory, provider, owner, credentialId, overrides);
+    },
+
+    async describe(provider: ProviderKind, credentialId: string, owner: string) {
+      return registry.credential(provider).describe(credentialId, owner);
+    },
+
+    async contain(provider: ProviderKind, credentialId: string, owner: string, ctx: IncidentContext) {
+      return registry.credential(provider).contain(credentialId, owner, ctx);
+    },
+
+    async regenerate(provider: ProviderKind, credentialId: string, owner: string, ctx: IncidentContext) {
+      return registry.credential(provider).regenerate(credentialId, owner, ctx);
+    },
+
+    async verify(provider: ProviderKind, credentialId: string, owner: string, fresh: NewCredential) {
+      return registry.credential(provider).verify(credentialId, owner, fresh);
+    },
+
+    async revoke(provider: ProviderKind, credentialId: string, owner: string, ctx: IncidentContext) {
+      return registry.credential(provider).revoke(credentialId, owner, ctx);
+    },
+
+    async updateEnvironment(consumer: ResolvedConsumer, handle: string, ctx: IncidentContext) {
+      const material = await deps.vault.get(handle);
+      if (!material) throw new PermanentError(`the new credential for ${consumer.name} is no longer in the vault`, 'not-found');
+      return registry.store(consumer.storeSpec.kind).write(consumer, renderSecret(material as AwsKeyMaterial, consumer.field), ctx);
+    },
+
+    async redeploy(consumer: ResolvedConsumer, ctx: IncidentContext): Promise<DeployHandle> {
+      return registry.deployer(consumer.deployerSpec!.kind).redeploy(consumer, ctx);
+    },
+
+    async awaitDeploy(handle: DeployHandle, spec: DeployerSpec) {
+      const ctx = Context.current();
+      return registry.deployer(spec.kind).waitFor(handle, spec, () => ctx.heartbeat());
+    },
+
+    async forgetSecret(handle: string) {
+      await deps.vault.delete(handle);
+    },
+
+    async notify(event: IncidentEvent) {
+      await deps.notifier.notify(event);
+    },
+
+    async writePostMortem(state: IncidentState) {
+      return deps.postMortems.open(state.incidentId, renderPostMortem(state));
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

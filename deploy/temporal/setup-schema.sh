@@ -1,0 +1,34 @@
+#!/bin/sh
+# One-shot: create or migrate Temporal's PostgreSQL databases (runs in temporalio/admin-tools).
+#
+# Every step is idempotent: `create` ignores an existing database, `setup-schema -v 0.0` leaves a
+# newer recorded version alone, and `update-schema` applies only the versions still missing. So
+# this runs on every `docker compose up`, and bumping the server/admin-tools tags together *is*
+# the schema upgrade path. Connection settings come from the SQL_* env vars temporal-sql-tool reads.
+set -eu
+
+: "${SQL_HOST:?}" "${SQL_PORT:?}" "${SQL_USER:?}" "${SQL_PASSWORD:?}" "${SQL_PLUGIN:?}"
+# Schema files ship inside the admin-tools image, so they always match its server version.
+schema_root=/etc/temporal/schema/postgresql/v12
+
+# compose only starts us once PostgreSQL is healthy, but a retry keeps manual runs and
+# slow first boots from failing the whole stack on a transient connection error.
+retry() {
+  n=1
+  until "$@"; do
+    [ "$n" -lt 10 ] || { echo "temporal-schema: giving up on: $*" >&2; return 1; }
+    n=$((n + 1)); sleep 3
+  done
+}
+
+migrate() { # $1 = database name, $2 = schema directory under $schema_root
+  echo "temporal-schema: migrating database '$1'"
+  retry temporal-sql-tool --db "$1" create
+  temporal-sql-tool --db "$1" setup-schema -v 0.0
+  temporal-sql-tool --db "$1" update-schema -d "$schema_root/$2/versioned"
+}
+
+# Names must match DBNAME / VISIBILITY_DBNAME on the temporal service (both upstream defaults).
+migrate temporal temporal
+migrate temporal_visibility visibility
+echo "temporal-schema: done"

@@ -1,0 +1,23 @@
+// How people see a credential: never the value, only a short redacted id.
+// Pure and dependency-free so workflows, activities and triggers can all share it.
+
+export const PROVIDERS = ['aws-iam'] as const;
+export type ProviderKind = (typeof PROVIDERS)[number];
+
+const AWS_ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
+
+/** The identifier formats each provider accepts; the reason is shown to people. */
+export function checkCredentialId(provider: ProviderKind, id: string): string | undefined {
+  switch (provider) {
+    case 'aws-iam':
+      return AWS_ACCESS_KEY_ID.test(id)
+        ? undefined
+        : 'must be an AWS access key id: AKIA or ASIA followed by 16 characters A-Z, 2-7';
+  }
+}
+
+/** `AKIAIOSFODNN7EXAMPLE` → `AKIA…MPLE`. Short values are fully masked. */
+export function redactId(id: string): string {
+  if (id.length < 12) return '…'.padStart(Math.min(id.length, 4), '*');
+  return `${id.slice(0, 4)}…${id.slice(-4)}`;
+}

@@ -1,0 +1,16 @@
+import { createHash } from 'node:crypto';
+import type { ProviderKind } from './credential';
+
+/**
+ * A stable, non-reversible name for a credential. It names the incident's workflow
+ * (`leak-<provider>-<fingerprint>`), so every report of the same credential lands in one incident.
+ * Not imported by workflows: node:crypto is not available in the workflow sandbox.
+ */
+export function fingerprint(provider: ProviderKind, credentialId: string): string {
+  return createHash('sha256').update(`${provider}\0${credentialId}`).digest('hex').slice(0, 16);
+}
+
+export function incidentIdFor(provider: ProviderKind, credentialId: string): string {
+  const short = provider === 'aws-iam' ? 'aws' : provider;
+  return `leak-${short}-${fingerprint(provider, credentialId)}`;
+}

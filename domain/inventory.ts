@@ -1,0 +1,63 @@
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { ProviderKind } from './credential';
+import { ValidationError } from './issues';
+import {
+  InventorySchema,
+  PolicySchema,
+  type Inventory,
+  type Policy,
+  type PolicyOverrides,
+  type ResolvedConsumer,
+} from './schemas';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates an inventory file's text; every problem names its place in the file. */
+export function parseInventory(text: string, source = 'inventory'): Inventory {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true }) ?? {};
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    throw new ConfigError(`${source} is not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const result = InventorySchema.safeParse(raw);
+  if (!result.success) throw new ValidationError(source, result.error, source);
+  return result.data;
+}
+
+export interface Plan {
+  consumers: ResolvedConsumer[];
+  policy: Policy;
+  /** Which inventory entry matched, for the report; undefined when none did. */
+  matched?: string;
+}
+
+/** The consumers and policy for one credential. A credential the inventory does not know has no consumers. */
+export function planFor(
+  inventory: Inventory,
+  provider: ProviderKind,
+  owner: string | undefined,
+  credentialId: string,
+  overrides: PolicyOverrides = {},
+): Plan {
+  const entry = inventory.credentials.find(
+    (c) => c.provider === provider && (c.credentialId === credentialId || (owner !== undefined && c.owner === owner)),
+  );
+  const policy = PolicySchema.parse({ ...inventory.policy, ...entry?.policy, ...overrides });
+  if (!entry) return { consumers: [], policy };
+  return {
+    policy,
+    matched: entry.owner ? `owner ${entry.owner}` : `credential ${entry.credentialId}`,
+    consumers: entry.consumers.map((c) => ({
+      ...c,
+      storeSpec: inventory.stores[c.store]!,
+      deployerSpec: c.deploy ? inventory.deployers[c.deploy] : undefined,
+    })),
+  };
+}

@@ -1,0 +1,274 @@
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  DeleteUserPolicyCommand,
+  GetAccessKeyLastUsedCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListUserPoliciesCommand,
+  ListUserTagsCommand,
+  PutUserPolicyCommand,
+  TagUserCommand,
+  UntagUserCommand,
+  UpdateAccessKeyCommand,
+  type AccessKeyMetadata,
+} from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { redactId } from '../../domain/credential';
+import type { ActionResult, BlastRadius, Identification, Known, NewCredential, Verification } from '../../domain/results';
+import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
+import { PermanentError, type CredentialProvider, type IncidentContext, type SecretVault } from '../types';
+
+const QUARANTINE_POLICY = 'LeakstopQuarantine';
+/** Marks a rotation in flight on the user, so a retry after a crash can find a key whose secret was lost. */
+const ROTATION_TAG = 'leakstop:rotation';
+const MAX_KEYS = 2;
+
+/** AWS IAM access keys: identify, map, contain, rotate, verify and revoke with the real SDK. */
+export class AwsIamProvider implements CredentialProvider {
+  readonly kind = 'aws-iam' as const;
+  private readonly iam: IAMClient;
+  private readonly sts: STSClient;
+  private readonly cloudtrail: CloudTrailClient;
+
+  constructor(
+    private readonly cfg: AwsConfig,
+    private readonly vault: SecretVault,
+  ) {
+    this.iam = new IAMClient(clientConfig(cfg));
+    this.sts = new STSClient(clientConfig(cfg));
+    this.cloudtrail = new CloudTrailClient(clientConfig(cfg));
+  }
+
+  async identify(keyId: string): Promise<Identification> {
+    const used = await this.call(`look up ${redactId(keyId)}`, () =>
+      this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: keyId })),
+    );
+    if (!used.UserName) throw new PermanentError(`${redactId(keyId)} does not belong to an IAM user in this account`, 'not-found');
+    const key = (await this.keys(used.UserName)).find((k) => k.AccessKeyId === keyId);
+    if (!key) throw new PermanentError(`${redactId(keyId)} no longer exists (already revoked?)`, 'not-found');
+    const last = used.AccessKeyLastUsed;
+    const account = await this.sts.send(new GetCallerIdentityCommand({})).then((r) => r.Account, () => undefined);
+    return {
+      owner: used.UserName,
+      account,
+      status: key.Status === 'Active' ? 'active' : 'inactive',
+      lastUsed: last?.LastUsedDate
+        ? { at: last.LastUsedDate.toISOString(), service: last.ServiceName, region: last.Region }
+        : last?.ServiceName === 'N/A' || !last
+          ? { at: undefined }
+          : { unknown: true, reason: 'no last-used data returned' },
+    };
+  }
+
+  async describe(keyId: string, owner: string): Promise<BlastRadius> {
+    const [policies, recentActivity, keys] = await Promise.all([
+      known('policies', () => this.policies(owner)),
+      known('CloudTrail', () => this.recentEvents(keyId)),
+      this.keys(owner),
+    ]);
+    return {
+      owner,
+      policies,
+      recentActivity,
+      otherKeys: keys
+        .filter((k) => k.AccessKeyId !== keyId)
+        .map((k) => ({ id: k.AccessKeyId!, status: k.Status ?? 'unknown', createdAt: k.CreateDate?.toISOString() })),
+    };
+  }
+
+  async contain(keyId: string, owner: string, ctx: IncidentContext): Promise<ActionResult> {
+    const key = (await this.keys(owner)).find((k) => k.AccessKeyId === keyId);
+    const done: string[] = [];
+    if (!key) {
+      done.push(`${redactId(keyId)} is already gone`);
+    } else if (key.Status !== 'Inactive') {
+      await this.call(`deactivate ${redactId(keyId)}`, () =>
+        this.iam.send(new UpdateAccessKeyCommand({ UserName: owner, AccessKeyId: keyId, Status: 'Inactive' })),
+      );
+      done.push(`set ${redactId(keyId)} inactive`);
+    }
+    if (ctx.policy.quarantine) {
+      await this.call(`quarantine ${owner}`, () =>
+        this.iam.send(new PutUserPolicyCommand({ UserName: owner, PolicyName: QUARANTINE_POLICY, PolicyDocument: DENY_ALL })),
+      );
+      done.push(`attached deny-all policy ${QUARANTINE_POLICY} to ${owner}`);
+    }
+    return done.length ? { summary: done.join('; '), changed: true } : { summary: `${redactId(keyId)} was already inactive`, changed: false };
+  }
+
+  async regenerate(keyId: string, owner: string, ctx: IncidentContext): Promise<NewCredential> {
+    const handle = `${ctx.incidentId}/aws-iam/new-key`;
+    let keys = await this.keys(owner);
+    const kept = await this.vault.get(handle);
+    if (kept && keys.some((k) => k.AccessKeyId === kept.accessKeyId)) {
+      return { id: kept.accessKeyId!, handle, removed: [] }; // a retry after the key was made and kept
+    }
+
+    const removed: string[] = [];
+    // A key created by an earlier attempt whose secret never reached the vault is useless: delete it.
+    const pending = await this.rotationMark(owner);
+    if (pending?.incidentId === ctx.incidentId) {
+      for (const k of keys) {
+        if (k.AccessKeyId !== keyId && k.CreateDate && k.CreateDate.getTime() >= pending.since - 1000) {
+          await this.deleteKey(owner, k.AccessKeyId!);
+          removed.push(k.AccessKeyId!);
+        }
+      }
+      keys = await this.keys(owner);
+    }
+
+    if (keys.length >= MAX_KEYS) {
+      const others = keys.filter((k) => k.AccessKeyId !== keyId).map((k) => `${redactId(k.AccessKeyId!)} (${k.Status})`);
+      if (ctx.policy.keyLimit !== 'revoke-leaked-first' || !keys.some((k) => k.AccessKeyId === keyId)) {
+        throw new PermanentError(
+          `${owner} already has ${keys.length} access keys, IAM's limit: the leaked ${redactId(keyId)} and ${others.join(', ')}. ` +
+            `Delete the unused key and retry, or set policy keyLimit: revoke-leaked-first`,
+          'limit',
+        );
+      }
+      await this.deleteKey(owner, keyId);
+      removed.push(keyId);
+    }
+
+    await this.iam.send(new TagUserCommand({ UserName: owner, Tags: [{ Key: ROTATION_TAG, Value: `${ctx.incidentId}@${Date.now()}` }] }));
+    const created = await this.call(`create a key for ${owner}`, () => this.iam.send(new CreateAccessKeyCommand({ UserName: owner })));
+    const fresh = created.AccessKey!;
+    await this.vault.put(handle, { accessKeyId: fresh.AccessKeyId!, secretAccessKey: fresh.SecretAccessKey! });
+    await this.iam.send(new UntagUserCommand({ UserName: owner, TagKeys: [ROTATION_TAG] }));
+    return { id: fresh.AccessKeyId!, handle, removed };
+  }
+
+  async verify(keyId: string, owner: string, fresh: NewCredential): Promise<Verification> {
+    const material = await this.vault.get(fresh.handle);
+    if (!material) throw new PermanentError(`the new key ${redactId(fresh.id)} is no longer in the vault`, 'not-found');
+    const sts = new STSClient({
+      ...clientConfig(this.cfg),
+      credentials: { accessKeyId: material.accessKeyId!, secretAccessKey: material.secretAccessKey! },
+    });
+    let identity: string | undefined;
+    let failure = '';
+    // A new IAM key can take several seconds to be accepted everywhere.
+    for (let attempt = 0, wait = 250; attempt < 8 && !identity; attempt++, wait *= 2) {
+      try {
+        identity = (await sts.send(new GetCallerIdentityCommand({}))).Arn;
+      } catch (err) {
+        failure = (err as Error).name;
+        await new Promise((r) => setTimeout(r, Math.min(wait, 4000)));
+      }
+    }
+    sts.destroy();
+    const old = (await this.keys(owner)).find((k) => k.AccessKeyId === keyId);
+    const oldDisabled = !old || old.Status === 'Inactive';
+    if (!identity) throw new PermanentError(`the new key ${redactId(fresh.id)} is not accepted by AWS STS (${failure})`, 'failed');
+    if (!identity.endsWith(`/${owner}`)) throw new PermanentError(`the new key belongs to ${identity}, not ${owner}`, 'invalid');
+    return {
+      newWorks: true,
+      newIdentity: identity,
+      oldDisabled,
+      detail: `new key ${redactId(fresh.id)} works as ${identity}; leaked key ${redactId(keyId)} is ${old ? old.Status?.toLowerCase() : 'deleted'}`,
+    };
+  }
+
+  async revoke(keyId: string, owner: string, ctx: IncidentContext): Promise<ActionResult> {
+    const exists = (await this.keys(owner)).some((k) => k.AccessKeyId === keyId);
+    const done: string[] = [];
+    if (exists) {
+      await this.deleteKey(owner, keyId);
+      done.push(`deleted ${redactId(keyId)}`);
+    }
+    if (ctx.policy.quarantine) {
+      // The quarantine covered the whole user; with the leaked key gone it would only block the new one.
+      await this.iam.send(new DeleteUserPolicyCommand({ UserName: owner, PolicyName: QUARANTINE_POLICY })).then(
+        () => done.push(`removed ${QUARANTINE_POLICY} from ${owner}`),
+        (err) => {
+          if (awsErrorReason(err) !== 'not-found') throw err;
+        },
+      );
+    }
+    if ((await this.keys(owner)).some((k) => k.AccessKeyId === keyId)) {
+      throw new PermanentError(`${redactId(keyId)} still exists after DeleteAccessKey`, 'failed');
+    }
+    return done.length ? { summary: done.join('; '), changed: true } : { summary: `${redactId(keyId)} was already deleted`, changed: false };
+  }
+
+  private async keys(owner: string): Promise<AccessKeyMetadata[]> {
+    const r = await this.call(`list keys of ${owner}`, () => this.iam.send(new ListAccessKeysCommand({ UserName: owner })));
+    return r.AccessKeyMetadata ?? [];
+  }
+
+  private async deleteKey(owner: string, keyId: string): Promise<void> {
+    await this.iam.send(new DeleteAccessKeyCommand({ UserName: owner, AccessKeyId: keyId })).catch((err) => {
+      if (awsErrorReason(err) !== 'not-found') throw err;
+    });
+  }
+
+  private async rotationMark(owner: string): Promise<{ incidentId: string; since: number } | undefined> {
+    const tags = await this.iam.send(new ListUserTagsCommand({ UserName: owner }));
+    const value = tags.Tags?.find((t) => t.Key === ROTATION_TAG)?.Value;
+    const m = value && /^(.+)@(\d+)$/.exec(value);
+    return m ? { incidentId: m[1]!, since: Number(m[2]) } : undefined;
+  }
+
+  private async policies(owner: string) {
+    const [attached, inline, groups] = await Promise.all([
+      this.iam.send(new ListAttachedUserPoliciesCommand({ UserName: owner })),
+      this.iam.send(new ListUserPoliciesCommand({ UserName: owner })),
+      this.iam.send(new ListGroupsForUserCommand({ UserName: owner })),
+    ]);
+    return {
+      attached: (attached.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? p.PolicyName ?? '?'),
+      inline: inline.PolicyNames ?? [],
+      groups: await Promise.all(
+        (groups.Groups ?? []).map(async (g) => {
+          const [ga, gi] = await Promise.all([
+            this.iam.send(new ListAttachedGroupPoliciesCommand({ GroupName: g.GroupName })),
+            this.iam.send(new ListGroupPoliciesCommand({ GroupName: g.GroupName })),
+          ]);
+          return {
+            group: g.GroupName!,
+            attached: (ga.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? p.PolicyName ?? '?'),
+            inline: gi.PolicyNames ?? [],
+          };
+        }),
+      ),
+    };
+  }
+
+  private async recentEvents(keyId: string) {
+    const r = await this.cloudtrail.send(
+      new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'AccessKeyId', AttributeValue: keyId }], MaxResults: 20 }),
+    );
+    return (r.Events ?? []).map((e) => ({ at: e.EventTime?.toISOString() ?? '?', event: e.EventName ?? '?', source: e.EventSource }));
+  }
+
+  /** Runs an AWS call; errors that retrying cannot fix become PermanentError with the step named. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const reason = awsErrorReason(err);
+      if (reason) throw new PermanentError(`could not ${what}: ${(err as Error).name}: ${(err as Error).message}`, reason);
+      throw err;
+    }
+  }
+}
+
+/** A fact that may be unavailable (unsupported or denied): the report says "unknown" and why. */
+async function known<T>(what: string, fn: () => Promise<T>): Promise<Known<T>> {
+  try {
+    return await fn();
+  } catch (err) {
+    return { unknown: true, reason: `${what}: ${(err as Error).name}: ${(err as Error).message.slice(0, 200)}` };
+  }
+}
+
+const DENY_ALL = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'LeakstopQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }],
+});

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { StoreWrite } from '../../domain/results';
+import type { ResolvedConsumer } from '../../domain/schemas';
+import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
+import { PermanentError, type IncidentContext, type SecretStore } from '../types';
+
+/**
+ * AWS Secrets Manager. Idempotency comes from the API itself: the version id is a token derived from
+ * the incident and consumer, so a retried write finds its version instead of creating another.
+ */
+export class SecretsManagerStore implements SecretStore {
+  readonly kind = 'aws-secrets-manager' as const;
+  private readonly clients = new Map<string, SecretsManagerClient>();
+
+  constructor(private readonly cfg: AwsConfig) {}
+
+  async write(consumer: ResolvedConsumer, value: string, ctx: IncidentContext): Promise<StoreWrite> {
+    const client = this.client(consumer);
+    const token = versionToken(ctx.incidentId, consumer.name);
+    const result = { consumer: consumer.name, store: consumer.store, key: consumer.key, version: token };
+    const existing = await client
+      .send(new GetSecretValueCommand({ SecretId: consumer.key, VersionId: token }))
+      .then(() => true, (err) => (awsErrorReason(err) === 'not-found' ? false : Promise.reject(err)));
+    if (existing) return { ...result, changed: false };
+    try {
+      await client.send(new PutSecretValueCommand({ SecretId: consumer.key, SecretString: value, ClientRequestToken: token }));
+    } catch (err) {
+      if (awsErrorReason(err) !== 'not-found') throw permanent(err, consumer);
+      await client
+        .send(new CreateSecretCommand({ Name: consumer.key, SecretString: value, ClientRequestToken: token }))
+        .catch((e) => Promise.reject(permanent(e, consumer)));
+    }
+    return { ...result, changed: true };
+  }
+
+  async read(consumer: ResolvedConsumer): Promise<string | undefined> {
+    const r = await this.client(consumer)
+      .send(new GetSecretValueCommand({ SecretId: consumer.key }))
+      .catch((err) => (awsErrorReason(err) === 'not-found' ? undefined : Promise.reject(err)));
+    return r?.SecretString;
+  }
+
+  private client(consumer: ResolvedConsumer): SecretsManagerClient {
+    const region = (consumer.storeSpec.kind === 'aws-secrets-manager' && consumer.storeSpec.region) || this.cfg.region;
+    let c = this.clients.get(region);
+    if (!c) this.clients.set(region, (c = new SecretsManagerClient(clientConfig(this.cfg, region))));
+    return c;
+  }
+}
+
+/** A UUID-shaped token (Secrets Manager wants 32-64 characters) that is the same on every retry. */
+function versionToken(incidentId: string, consumer: string): string {
+  const h = createHash('sha256').update(`${incidentId}\0${consumer}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function permanent(err: unknown, consumer: ResolvedConsumer): unknown {
+  const reason = awsErrorReason(err);
+  const e = err as Error;
+  return reason ? new PermanentError(`Secrets Manager ${consumer.key}: ${e.name}: ${e.message}`, reason) : err;
+}

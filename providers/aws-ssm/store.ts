@@ -1,0 +1,52 @@
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { StoreWrite } from '../../domain/results';
+import type { ResolvedConsumer } from '../../domain/schemas';
+import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
+import { PermanentError, type IncidentContext, type SecretStore } from '../types';
+
+/**
+ * SSM Parameter Store, SecureString. PutParameter always makes a new version, so a write first reads
+ * the current value: when it already holds the new secret (a retry), nothing is written.
+ */
+export class SsmStore implements SecretStore {
+  readonly kind = 'aws-ssm' as const;
+  private readonly clients = new Map<string, SSMClient>();
+
+  constructor(private readonly cfg: AwsConfig) {}
+
+  async write(consumer: ResolvedConsumer, value: string, _ctx: IncidentContext): Promise<StoreWrite> {
+    const client = this.client(consumer);
+    const base = { consumer: consumer.name, store: consumer.store, key: consumer.key };
+    const current = await this.current(client, consumer.key);
+    if (current?.Value === value) return { ...base, version: String(current.Version), changed: false };
+    const kmsKeyId = consumer.storeSpec.kind === 'aws-ssm' ? consumer.storeSpec.kmsKeyId : undefined;
+    try {
+      const r = await client.send(
+        new PutParameterCommand({ Name: consumer.key, Value: value, Type: 'SecureString', Overwrite: true, ...(kmsKeyId ? { KeyId: kmsKeyId } : {}) }),
+      );
+      return { ...base, version: String(r.Version), changed: true };
+    } catch (err) {
+      const reason = awsErrorReason(err);
+      if (!reason) throw err;
+      throw new PermanentError(`SSM ${consumer.key}: ${(err as Error).name}: ${(err as Error).message}`, reason);
+    }
+  }
+
+  async read(consumer: ResolvedConsumer): Promise<string | undefined> {
+    return (await this.current(this.client(consumer), consumer.key))?.Value;
+  }
+
+  private async current(client: SSMClient, name: string) {
+    const r = await client
+      .send(new GetParameterCommand({ Name: name, WithDecryption: true }))
+      .catch((err) => (awsErrorReason(err) === 'not-found' ? undefined : Promise.reject(err)));
+    return r?.Parameter;
+  }
+
+  private client(consumer: ResolvedConsumer): SSMClient {
+    const region = (consumer.storeSpec.kind === 'aws-ssm' && consumer.storeSpec.region) || this.cfg.region;
+    let c = this.clients.get(region);
+    if (!c) this.clients.set(region, (c = new SSMClient(clientConfig(this.cfg, region))));
+    return c;
+  }
+}

@@ -1,0 +1,54 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SecretMaterial, SecretVault } from '../types';
+
+/**
+ * Keeps a new credential between regenerate and the stores, encrypted (AES-256-GCM) on local disk,
+ * so the workflow only ever holds a handle. Survives a worker crash on the same host; several
+ * worker hosts need a shared vault (a SecretVault backed by a cloud secret store).
+ */
+export class LocalFileVault implements SecretVault {
+  private key?: Buffer;
+
+  constructor(private readonly dir: string) {}
+
+  async put(handle: string, material: SecretMaterial): Promise<void> {
+    const key = await this.masterKey();
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(material), 'utf8'), cipher.final()]);
+    const file = this.file(handle);
+    await writeFile(`${file}.tmp`, Buffer.concat([iv, cipher.getAuthTag(), body]), { mode: 0o600 });
+    await rename(`${file}.tmp`, file);
+  }
+
+  async get(handle: string): Promise<SecretMaterial | undefined> {
+    const data = await readFile(this.file(handle)).catch((err) => (err.code === 'ENOENT' ? undefined : Promise.reject(err)));
+    if (!data) return undefined;
+    const decipher = createDecipheriv('aes-256-gcm', await this.masterKey(), data.subarray(0, 12));
+    decipher.setAuthTag(data.subarray(12, 28));
+    return JSON.parse(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8'));
+  }
+
+  async delete(handle: string): Promise<void> {
+    await rm(this.file(handle), { force: true });
+  }
+
+  private file(handle: string): string {
+    return path.join(this.dir, `${createHash('sha256').update(handle).digest('hex')}.vault`);
+  }
+
+  private async masterKey(): Promise<Buffer> {
+    if (this.key) return this.key;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const keyFile = path.join(this.dir, 'vault.key');
+    try {
+      await writeFile(keyFile, randomBytes(32), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    this.key = await readFile(keyFile);
+    return this.key;
+  }
+}

@@ -1,0 +1,84 @@
+import type { ProviderKind } from '../domain/credential';
+import type { DeployerSpec, Policy, ResolvedConsumer, StoreSpec } from '../domain/schemas';
+import type {
+  ActionResult,
+  BlastRadius,
+  DeployHandle,
+  DeployResult,
+  Identification,
+  NewCredential,
+  StoreWrite,
+  Verification,
+} from '../domain/results';
+
+// One small interface per role. A provider is a folder that implements one or more of them and is
+// registered by kind in worker/registry.ts. Activities only ever see these interfaces.
+
+export interface IncidentContext {
+  incidentId: string;
+  /** ISO time the incident started; lets a retried step recognise what an earlier attempt did. */
+  startedAt: string;
+  policy: Policy;
+}
+
+export interface CredentialProvider {
+  readonly kind: ProviderKind;
+  identify(credentialId: string): Promise<Identification>;
+  describe(credentialId: string, owner: string): Promise<BlastRadius>;
+  contain(credentialId: string, owner: string, ctx: IncidentContext): Promise<ActionResult>;
+  regenerate(credentialId: string, owner: string, ctx: IncidentContext): Promise<NewCredential>;
+  verify(credentialId: string, owner: string, fresh: NewCredential): Promise<Verification>;
+  revoke(credentialId: string, owner: string, ctx: IncidentContext): Promise<ActionResult>;
+}
+
+/** Secret material as the stores receive it: field name → value. */
+export type SecretMaterial = Record<string, string>;
+
+export interface SecretStore {
+  readonly kind: StoreSpec['kind'];
+  /** Idempotent per incident and consumer: a retried write never creates a second version. */
+  write(consumer: ResolvedConsumer, value: string, ctx: IncidentContext): Promise<StoreWrite>;
+  /** The value now current under the consumer's key; for verification and tests. */
+  read(consumer: ResolvedConsumer): Promise<string | undefined>;
+}
+
+export interface Deployer {
+  readonly kind: DeployerSpec['kind'];
+  redeploy(consumer: ResolvedConsumer, ctx: IncidentContext): Promise<DeployHandle>;
+  /** Waits until the deploy ends or its timeout passes; calls heartbeat while it waits. */
+  waitFor(handle: DeployHandle, spec: DeployerSpec, heartbeat: () => void): Promise<DeployResult>;
+}
+
+export interface IncidentEvent {
+  incidentId: string;
+  phase: string;
+  kind: 'started' | 'progress' | 'done' | 'failed' | 'waiting' | 'finished';
+  message: string;
+}
+
+export interface Notifier {
+  notify(event: IncidentEvent): Promise<void>;
+}
+
+export interface PostMortemSink {
+  /** Opens (or, for the same incident, replaces) the report; returns where people read it. */
+  open(incidentId: string, markdown: string): Promise<{ url: string }>;
+}
+
+/** Holds a new credential's material between regenerate and the stores. */
+export interface SecretVault {
+  put(handle: string, material: SecretMaterial): Promise<void>;
+  get(handle: string): Promise<SecretMaterial | undefined>;
+  delete(handle: string): Promise<void>;
+}
+
+/** Errors a provider raises when retrying cannot help; the workflow escalates them to a person. */
+export class PermanentError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'denied' | 'not-found' | 'limit' | 'invalid' | 'failed',
+  ) {
+    super(message);
+    this.name = 'PermanentError';
+  }
+}

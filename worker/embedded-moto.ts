@@ -1,0 +1,37 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from './config';
+import { freePort, waitUntil } from './net';
+
+const MOTO = path.join(ROOT, '.tools', 'venv', 'bin', 'moto_server');
+
+export interface Moto {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** The moto AWS emulator, for the demo and the tests (installed by `npm run setup`). */
+export async function startMoto(port?: number): Promise<Moto> {
+  if (!existsSync(MOTO)) throw new Error('moto_server is not installed: run `npm run setup` (installs moto[server] from PyPI into .tools/)');
+  const p = port ?? (await freePort());
+  const child: ChildProcess = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(p)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+  const endpoint = `http://127.0.0.1:${p}`;
+  try {
+    await waitUntil(async () => (await fetch(`${endpoint}/moto-api/data.json`)).ok, 30_000, () => `moto did not start: ${stderr}`);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

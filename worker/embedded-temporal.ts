@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SA } from '../workflows/definitions';
+import { temporalExecutable } from './temporal-cli';
+
+export interface EmbeddedTemporal {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real `temporal server start-dev`: SQLite in the data folder (incidents survive a restart),
+ * Leakstop's search attributes registered, web UI when asked for. Started and stopped through the
+ * Temporal SDK's ephemeral-server support, which waits until the server answers.
+ */
+export async function startEmbeddedTemporal(opts: {
+  dataDir: string;
+  port?: number;
+  ui?: boolean;
+  uiPort?: number;
+}): Promise<EmbeddedTemporal> {
+  mkdirSync(opts.dataDir, { recursive: true });
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: temporalExecutable(),
+      ip: '127.0.0.1',
+      port: opts.port,
+      dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
+      ui: opts.ui ?? false,
+      uiPort: opts.ui ? opts.uiPort : undefined,
+      searchAttributes: Object.values(SA),
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  return {
+    address: env.address,
+    uiUrl: opts.ui ? `http://localhost:${opts.uiPort ?? Number(env.address.split(':').pop()) + 1000}` : undefined,
+    stop: () => env.teardown(),
+  };
+}

@@ -1,0 +1,25 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState } from '../domain/incident';
+import type { Report } from '../domain/schemas';
+
+// The incident workflow's public surface: what clients (CLI, triggers, Slack, tests) may call.
+
+export const statusQuery = defineQuery<IncidentState>('status');
+/** A further report of the same credential: joins the running incident. */
+export const reportSignal = defineSignal<[Report]>('report');
+/** A person's answer to a failed step: retry, skip or abort. `step` may be omitted when only one waits. */
+export const decideUpdate = defineUpdate<string, [DecisionRequest & { step?: string }]>('decide');
+export const approveUpdate = defineUpdate<string, [ApprovalRequest]>('approve');
+export const abortUpdate = defineUpdate<string, [AbortRequest]>('abort');
+
+export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
+
+// Registered on the server at start-up (worker/search-attributes.ts) so the Temporal UI can filter on them.
+export const SA = {
+  provider: defineSearchAttributeKey('LeakstopProvider', SearchAttributeType.KEYWORD),
+  credential: defineSearchAttributeKey('LeakstopCredential', SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey('LeakstopPhase', SearchAttributeType.KEYWORD),
+  severity: defineSearchAttributeKey('LeakstopSeverity', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('LeakstopStatus', SearchAttributeType.KEYWORD),
+};

@@ -1,0 +1,212 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import { redactId } from '../domain/credential';
+import type { IncidentState } from '../domain/incident';
+import { fieldPath, formatIssues } from '../domain/issues';
+import type { NewCredential } from '../domain/results';
+import { IncidentInputSchema, type ResolvedConsumer } from '../domain/schemas';
+import { SA } from './definitions';
+import { Incident, IncidentAborted, SKIPPED } from './runtime';
+
+export * from './definitions';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const retry: RetryPolicy = {
+  initialInterval: '500ms',
+  backoffCoefficient: 2,
+  maximumInterval: '10s',
+  maximumAttempts: 6,
+  // Retrying cannot fix these: the step goes to a person instead.
+  nonRetryableErrorTypes: ['PermanentError', 'ValidationError', 'ConfigError'],
+};
+const act = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry });
+// Deploys can take long; the heartbeat lets a crashed worker's attempt be retried within seconds.
+const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '10s', retry });
+
+/**
+ * The leaked-credential runbook: triage, blast radius, contain, regenerate, update environments,
+ * redeploy, verify, revoke, post-mortem. The workflow id is derived from the credential's
+ * fingerprint, so every report of one credential lands here.
+ */
+export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState> {
+  const parsed = IncidentInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    // Started by hand (Temporal UI) with bad input: fail at once, naming each field.
+    throw ApplicationFailure.create({
+      type: 'ValidationError',
+      message: `incident input is invalid:\n${formatIssues(parsed.error)}`,
+      nonRetryable: true,
+      details: [parsed.error.issues.map((i) => fieldPath(i.path))],
+    });
+  }
+  const input = parsed.data;
+  const incident = new Incident({
+    incidentId: workflowInfo().workflowId,
+    input,
+    status: 'running',
+    phase: 'triage',
+    startedAt: workflowInfo().startTime.toISOString(),
+    reports: [{ exposure: input.exposure, requestedBy: input.requestedBy }],
+    consumers: [],
+    storeWrites: [],
+    deploys: [],
+    actions: [],
+    timeline: [],
+    waiting: [],
+  });
+  incident.listen();
+  upsertSearchAttributes([
+    { key: SA.provider, value: input.provider },
+    { key: SA.credential, value: redactId(input.credentialId) },
+    { key: SA.severity, value: input.severity ?? (input.exposure.public ? 'critical' : 'high') },
+  ]);
+  incident.setStatus('running');
+  incident.log('incident', `reported via ${input.exposure.source}: ${redactId(input.credentialId)}`, input.requestedBy);
+
+  try {
+    await incident.scope.run(() => runbook(incident));
+    incident.setStatus('completed');
+  } catch (err) {
+    if (!(err instanceof IncidentAborted) && !incident.abortedBy) throw err;
+    const { by, reason } = incident.abortedBy!;
+    incident.log('incident', `aborted: ${reason}`, by);
+    incident.setStatus('aborted');
+  }
+  // The post-mortem is written whatever happened: an incident is never silently dropped.
+  await CancellationScope.nonCancellable(() => postMortem(incident));
+  return incident.state;
+}
+
+async function runbook(incident: Incident): Promise<void> {
+  const s = incident.state;
+  const { provider, credentialId } = s.input;
+  const ctx = () => ({ incidentId: s.incidentId, startedAt: s.startedAt, policy: s.policy! });
+
+  // Triage: who owns it, is it live, what does the inventory say.
+  await incident.enter('triage');
+  const id = await incident.step('triage', 'identify', () => act.identify(provider, credentialId), ['retry', 'abort']);
+  if (id === SKIPPED) return;
+  s.identification = id;
+  const plan = await act.plan(provider, id.owner, credentialId, s.input.policy ?? {});
+  s.policy = plan.policy;
+  s.consumers = plan.consumers;
+  incident.record('triage', 'identify', `owner ${id.owner}, key ${id.status}, ${plan.consumers.length} consumer(s)${plan.matched ? ` (inventory: ${plan.matched})` : ' (not in the inventory)'}`);
+  const owner = id.owner;
+
+  const contain = async () => {
+    await incident.enter('contain');
+    const r = await incident.step('contain', 'deactivate key', () => act.contain(provider, credentialId, owner, ctx()));
+    if (r === SKIPPED) return;
+    s.containment = r;
+    s.timeToContainMs = Date.now() - new Date(s.startedAt).getTime();
+    incident.record('contain', 'deactivate key', r.summary);
+    await incident.tell('contain', 'done', `contained: ${r.summary}`);
+  };
+  const blastRadius = async () => {
+    await incident.enter('blast-radius');
+    const r = await incident.step('blast-radius', 'describe', () => act.describe(provider, credentialId, owner));
+    if (r === SKIPPED) return;
+    s.blastRadius = r;
+    incident.record('blast-radius', 'describe', `mapped for ${owner}`);
+  };
+
+  if (s.policy!.contain === 'immediate') {
+    // Stop the bleeding while the blast radius is still being mapped.
+    await Promise.all([contain(), blastRadius()]);
+  } else {
+    await blastRadius();
+  }
+
+  await incident.enter('regenerate');
+  const fresh = await incident.step('regenerate', 'create key', () => act.regenerate(provider, credentialId, owner, ctx()));
+  if (fresh !== SKIPPED) {
+    s.newCredential = { id: fresh.id, removed: fresh.removed };
+    incident.record('regenerate', 'create key', `new key ${redactId(fresh.id)}${fresh.removed.length ? `; removed ${fresh.removed.map(redactId).join(', ')}` : ''}`);
+    await updateEnvironments(incident, fresh, ctx);
+    await redeploy(incident, ctx);
+  } else {
+    for (const phase of ['update-environments', 'redeploy'] as const) {
+      incident.record(phase, 'all consumers', 'not run: no new credential (regenerate was skipped)', 'skipped');
+    }
+  }
+
+  if (s.policy!.contain === 'after-rotation') await contain();
+
+  await incident.enter('verify');
+  if (fresh === SKIPPED) {
+    incident.record('verify', 'new key', 'not run: no new credential (regenerate was skipped)', 'skipped');
+  } else {
+    const v = await incident.step('verify', 'check keys', () => act.verify(provider, credentialId, owner, fresh));
+    if (v !== SKIPPED) {
+      s.verification = v;
+      incident.record('verify', 'check keys', v.detail);
+    }
+  }
+
+  await incident.enter('revoke');
+  const revoked = await incident.step('revoke', 'delete key', () => act.revoke(provider, credentialId, owner, ctx()));
+  if (revoked !== SKIPPED) {
+    s.revocation = revoked;
+    incident.record('revoke', 'delete key', revoked.summary);
+  }
+  if (fresh !== SKIPPED) await act.forgetSecret(fresh.handle);
+}
+
+async function updateEnvironments(incident: Incident, fresh: NewCredential, ctx: () => Parameters<Activities['updateEnvironment']>[2]) {
+  const s = incident.state;
+  await incident.enter('update-environments');
+  await Promise.all(
+    s.consumers.map(async (consumer) => {
+      const step = `write ${consumer.name}`;
+      const w = await incident.step('update-environments', step, () => act.updateEnvironment(consumer, fresh.handle, ctx()));
+      if (w === SKIPPED) return;
+      s.storeWrites.push(w);
+      incident.record('update-environments', step, `${w.store} ${w.key} version ${w.version}${w.changed ? '' : ' (already current)'}`);
+    }),
+  );
+}
+
+async function redeploy(incident: Incident, ctx: () => Parameters<Activities['redeploy']>[1]) {
+  const s = incident.state;
+  const targets = s.consumers.filter((c): c is ResolvedConsumer & { deployerSpec: NonNullable<ResolvedConsumer['deployerSpec']> } => !!c.deployerSpec);
+  await incident.enter('redeploy');
+  if (targets.length === 0) incident.record('redeploy', 'all consumers', 'nothing to redeploy: no consumer has a deployer');
+  await Promise.all(
+    targets.map(async (consumer) => {
+      const step = `redeploy ${consumer.name}`;
+      const written = s.storeWrites.some((w) => w.consumer === consumer.name);
+      if (!written) {
+        incident.record('redeploy', step, 'not run: its secret was not written', 'skipped');
+        return;
+      }
+      const r = await incident.step('redeploy', step, async () => {
+        const handle = await act.redeploy(consumer, ctx());
+        return deploys.awaitDeploy(handle, consumer.deployerSpec);
+      });
+      if (r === SKIPPED) return;
+      s.deploys.push(r);
+      incident.record('redeploy', step, `deploy ${r.id} ${r.status}`);
+    }),
+  );
+}
+
+async function postMortem(incident: Incident): Promise<void> {
+  const s = incident.state;
+  s.phase = 'post-mortem';
+  upsertSearchAttributes([{ key: SA.phase, value: 'post-mortem' }]);
+  s.finishedAt = new Date().toISOString();
+  const r = await incident.step('post-mortem', 'write report', () => act.writePostMortem(s), ['retry', 'skip']);
+  if (r !== SKIPPED) {
+    s.postMortem = r;
+    incident.log('post-mortem', `report at ${r.url}`);
+  }
+  await incident.tell('post-mortem', 'finished', `incident ${s.status}${r !== SKIPPED ? `; post-mortem: ${r.url}` : ''}`);
+}

@@ -1,0 +1,197 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { durationMs } from '../domain/duration';
+import type { Decision, IncidentState, Waiting } from '../domain/incident';
+import type { Phase } from '../domain/schemas';
+import { abortUpdate, approveUpdate, decideUpdate, reportSignal, SA, statusQuery } from './definitions';
+
+// The machinery under the runbook: state, timeline, approval gates, and the rule that a step which
+// fails for good waits for a person (retry / skip / abort) instead of failing the incident.
+
+const { notify } = proxyLocalActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3 },
+});
+
+export const SKIPPED = Symbol('skipped');
+export type Skipped = typeof SKIPPED;
+
+/** Thrown through the runbook once a person aborts; caught at the top. */
+export class IncidentAborted extends Error {}
+
+export class Incident {
+  private aborted?: { by: string; reason: string };
+  private readonly decisions = new Map<string, { decision: Decision; by: string; note?: string }>();
+  private readonly approvals = new Map<Phase, string>();
+  readonly scope = new CancellationScope();
+
+  constructor(readonly state: IncidentState) {}
+
+  listen(): void {
+    const s = this.state;
+    setHandler(statusQuery, () => s);
+    setHandler(reportSignal, (report) => {
+      s.reports.push(report);
+      this.log('incident', `reported again via ${report.exposure.source}${report.exposure.url ? ` (${report.exposure.url})` : ''}`, report.requestedBy);
+    });
+    setHandler(
+      decideUpdate,
+      ({ step, decision, by, note }) => {
+        const w = this.waitingFor('decision', step)!;
+        this.decisions.set(w.step, { decision, by, note });
+        return `${decision} recorded for ${w.step}`;
+      },
+      {
+        validator: ({ step, decision, by }) => {
+          if (!by) throw new Error('by: who decides is required');
+          const w = this.waitingFor('decision', step);
+          if (!w) throw new Error(step ? `step: "${step}" is not waiting for a decision` : 'nothing is waiting for a decision');
+          if (!w.options.includes(decision)) throw new Error(`decision: must be one of ${w.options.join(', ')} for ${w.step}`);
+        },
+      },
+    );
+    setHandler(
+      approveUpdate,
+      ({ phase, by }) => {
+        this.approvals.set(phase, by);
+        return `${phase} approved`;
+      },
+      {
+        validator: ({ phase, by }) => {
+          if (!by) throw new Error('by: who approves is required');
+          if (!s.waiting.some((w) => w.kind === 'approval' && w.phase === phase)) {
+            throw new Error(`phase: "${phase}" is not waiting for approval`);
+          }
+        },
+      },
+    );
+    setHandler(
+      abortUpdate,
+      ({ by, reason }) => {
+        this.aborted = { by, reason };
+        this.log('incident', `abort requested: ${reason}`, by);
+        this.scope.cancel();
+        return 'aborting';
+      },
+      {
+        validator: ({ by, reason }) => {
+          if (!by) throw new Error('by: who aborts is required');
+          if (!reason) throw new Error('reason: say why the incident is aborted');
+          if (s.status === 'completed' || s.status === 'aborted') throw new Error(`incident is already ${s.status}`);
+        },
+      },
+    );
+  }
+
+  log(phase: Phase | 'incident', event: string, by?: string): void {
+    this.state.timeline.push({ at: new Date().toISOString(), phase, event, ...(by ? { by } : {}) });
+  }
+
+  async enter(phase: Phase): Promise<void> {
+    this.state.phase = phase;
+    upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+    await this.tell(phase, 'started', `${phase} started`);
+    await this.gate(phase);
+  }
+
+  async tell(phase: string, kind: 'started' | 'progress' | 'done' | 'failed' | 'waiting' | 'finished', message: string) {
+    await notify({ incidentId: this.state.incidentId, phase, kind, message });
+  }
+
+  /**
+   * Runs one step of a phase. Transient errors are retried by Temporal's retry policy; a step that
+   * still fails waits for a person. `skip` returns SKIPPED, which the runbook must handle visibly.
+   */
+  async step<T>(phase: Phase, step: string, run: () => Promise<T>, options: Decision[] = ['retry', 'skip', 'abort']): Promise<T | Skipped> {
+    // A step that offers no abort (the post-mortem) still runs after an abort.
+    const abortable = options.includes('abort');
+    for (;;) {
+      if (abortable) this.throwIfAborted();
+      try {
+        return await run();
+      } catch (err) {
+        if (isCancellation(err) && abortable) this.throwIfAborted();
+        const reason = failureMessage(err);
+        this.state.actions.push({ phase, step, outcome: 'failed', detail: reason, at: new Date().toISOString() });
+        this.log(phase, `${step} failed: ${reason}`);
+        const answer = await this.waitForPerson({ kind: 'decision', phase, step, reason, options }, abortable);
+        if (answer.decision === 'retry') continue;
+        if (answer.decision === 'abort') {
+          this.aborted = { by: answer.by, reason: answer.note ?? `aborted at ${step}` };
+          throw new IncidentAborted();
+        }
+        this.record(phase, step, `skipped by ${answer.by}${answer.note ? `: ${answer.note}` : ''}`, 'skipped');
+        return SKIPPED;
+      }
+    }
+  }
+
+  record(phase: Phase, step: string, detail: string, outcome: 'done' | 'skipped' = 'done'): void {
+    this.state.actions.push({ phase, step, outcome, detail, at: new Date().toISOString() });
+    this.log(phase, `${step}: ${detail}`);
+  }
+
+  private async gate(phase: Phase): Promise<void> {
+    if (!this.state.policy?.approvals.includes(phase)) return;
+    const by = await this.waitForPerson({ kind: 'approval', phase, step: phase, reason: `${phase} needs approval`, options: ['approve'] });
+    this.log(phase, `approved`, by.by);
+  }
+
+  private async waitForPerson(w: Omit<Waiting, 'since'>, abortable = true): Promise<{ decision: Decision; by: string; note?: string }> {
+    const entry: Waiting = { ...w, since: new Date().toISOString() };
+    const s = this.state;
+    s.waiting.push(entry);
+    this.setStatus('waiting');
+    await this.tell(w.phase, 'waiting', `${w.kind === 'approval' ? 'approval needed' : 'decision needed'}: ${w.reason} (${w.options.join(' / ')})`);
+    const answered = () =>
+      (abortable && !!this.aborted) || (w.kind === 'approval' ? this.approvals.has(w.phase) : this.decisions.has(w.step));
+    const every = durationMs(s.policy?.escalateAfter ?? '15m');
+    for (let round = 1; !(await condition(answered, every)); round++) {
+      this.log(w.phase, `still waiting for a person after ${round * every / 60000} min: escalated`);
+      await this.tell(w.phase, 'waiting', `ESCALATION ${round}: ${w.step} still waits for a person: ${w.reason}`);
+    }
+    s.waiting.splice(s.waiting.indexOf(entry), 1);
+    if (s.waiting.length === 0) this.setStatus('running');
+    if (abortable) this.throwIfAborted();
+    if (w.kind === 'approval') return { decision: 'retry', by: this.approvals.get(w.phase)! };
+    const answer = this.decisions.get(w.step)!;
+    this.decisions.delete(w.step);
+    this.log(w.phase, `${answer.decision} chosen for ${w.step}${answer.note ? `: ${answer.note}` : ''}`, answer.by);
+    return answer;
+  }
+
+  private waitingFor(kind: Waiting['kind'], step?: string): Waiting | undefined {
+    const candidates = this.state.waiting.filter((w) => w.kind === kind && (step === undefined || w.step === step));
+    return candidates.length === 1 ? candidates[0] : undefined;
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw new IncidentAborted();
+  }
+
+  get abortedBy() {
+    return this.aborted;
+  }
+
+  setStatus(status: IncidentState['status']): void {
+    this.state.status = status;
+    upsertSearchAttributes([{ key: SA.status, value: status }]);
+  }
+}
+
+/** The innermost message of a failure: what a person needs to decide. */
+export function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  if (e instanceof ApplicationFailure && e.type) return `${e.message} (${e.type})`;
+  return e instanceof Error ? e.message : String(e);
+}
