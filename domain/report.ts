@@ -38,7 +38,7 @@ export function renderPostMortem(s: IncidentState): string {
     const where = [e.repository && `repository ${e.repository}`, e.commit && `commit ${e.commit}`, e.path && `path ${e.path}${e.line ? `:${e.line}` : ''}`, e.url]
       .filter(Boolean)
       .join(', ');
-    out(`- ${e.detectedAt ?? ''} ${e.source}, ${e.public ? '**public**' : 'private'}${where ? `: ${where}` : ''} (reported by ${r.requestedBy})${e.notes ? ` — ${e.notes}` : ''}`);
+    out(`- ${e.detectedAt ? `${e.detectedAt} ` : ''}${e.source}, ${e.public ? '**public**' : 'private'}${where ? `: ${where}` : ''} (reported by ${r.requestedBy})${e.notes ? ` — ${e.notes}` : ''}`);
   }
   out('');
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './config';
@@ -34,4 +35,26 @@ export async function startMoto(port?: number): Promise<Moto> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Creates an admin IAM user in moto and then turns on moto's request authentication, so from here on
+ * every call must be signed with a real key that exists: a deleted key is rejected as AWS rejects it.
+ * Returns the admin's key, which Leakstop then uses as its own AWS identity.
+ */
+export async function enforceMotoAuth(endpoint: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const iam = new IAMClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' } });
+  await iam.send(new CreateUserCommand({ UserName: 'leakstop-admin' }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: 'leakstop-admin',
+      PolicyName: 'admin',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+    }),
+  );
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'leakstop-admin' }))).AccessKey!;
+  iam.destroy();
+  const auth = await fetch(`${endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
+  if (!auth.ok) throw new Error(`moto refused to enforce auth: ${auth.status}`);
+  return { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
 }

@@ -264,7 +264,8 @@ async function known<T>(what: string, fn: () => Promise<T>): Promise<Known<T>> {
   try {
     return await fn();
   } catch (err) {
-    return { unknown: true, reason: `${what}: ${(err as Error).name}: ${(err as Error).message.slice(0, 200)}` };
+    const message = (err as Error).message.split('\n')[0]!.slice(0, 160);
+    return { unknown: true, reason: `${what} not available (${(err as Error).name}: ${message})` };
   }
 }
 

@@ -1,10 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
-import { startMoto } from '../../worker/embedded-moto';
+import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 import { WORKFLOWS_PATH } from '../../worker/wiring';
 import type { TestEnv } from './env';
 
@@ -14,23 +13,12 @@ import type { TestEnv } from './env';
  * IAM key of an admin user, so a deleted key is rejected exactly as AWS would reject it.
  */
 export default async function globalSetup(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; // said once, in the README
   const dir = mkdtempSync(path.join(tmpdir(), 'leakstop-test-'));
   const [temporal, moto] = await Promise.all([startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal') }), startMoto()]);
   (globalThis as Record<string, unknown>).__leakstop = { temporal, moto, dir };
 
-  const iam = new IAMClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'bootstrap', secretAccessKey: 'bootstrap' } });
-  await iam.send(new CreateUserCommand({ UserName: 'leakstop-admin' }));
-  await iam.send(
-    new PutUserPolicyCommand({
-      UserName: 'leakstop-admin',
-      PolicyName: 'admin',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
-    }),
-  );
-  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'leakstop-admin' }))).AccessKey!;
-  iam.destroy();
-  const auth = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: '0' });
-  if (!auth.ok) throw new Error(`moto refused to enforce auth: ${auth.status}`);
+  const admin = await enforceMotoAuth(moto.endpoint);
 
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
@@ -40,7 +28,7 @@ export default async function globalSetup(): Promise<void> {
     dir,
     temporalAddress: temporal.address,
     motoEndpoint: moto.endpoint,
-    admin: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! },
+    admin,
     bundlePath,
   };
   process.env.LEAKSTOP_TEST_ENV = JSON.stringify(env);

@@ -1,0 +1,53 @@
+import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { IncidentState } from '../../domain/incident';
+import { statusQuery } from '../../workflows/definitions';
+import { eventually, iam, testEnv } from './env';
+
+/** The inventory most tests use: one Secrets Manager consumer that is redeployed, one SSM consumer. */
+export function standardInventory(o: { owner: string; tag: string; hookUrl: string; policy?: string }): string {
+  return `
+${o.policy ? `policy: ${o.policy}` : ''}
+stores:
+  prod-sm: { kind: aws-secrets-manager }
+  prod-ssm: { kind: aws-ssm }
+deployers:
+  api-hook: { kind: http-hook, url: "${o.hookUrl}", pollInterval: 100ms }
+credentials:
+  - provider: aws-iam
+    owner: ${o.owner}
+    consumers:
+      - { name: api, store: prod-sm, key: "${o.tag}/api/aws", deploy: api-hook }
+      - { name: worker, store: prod-ssm, key: "/${o.tag}/worker/aws-secret", field: secretAccessKey }
+`;
+}
+
+export const leakInput = (credentialId: string, extra: Record<string, unknown> = {}) => ({
+  provider: 'aws-iam',
+  credentialId,
+  exposure: { source: 'cli', public: false },
+  requestedBy: 'test',
+  ...extra,
+});
+
+export async function keysOf(user: string): Promise<{ id: string; status: string }[]> {
+  const r = await iam().send(new ListAccessKeysCommand({ UserName: user }));
+  return (r.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId!, status: k.Status! }));
+}
+
+export function stsAs(accessKeyId: string, secretAccessKey: string) {
+  return new STSClient({ region: 'us-east-1', endpoint: testEnv().motoEndpoint, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+}
+
+export const callerArn = async (accessKeyId: string, secretAccessKey: string) =>
+  (await stsAs(accessKeyId, secretAccessKey).send(new GetCallerIdentityCommand({}))).Arn;
+
+/** Waits until the incident's status query satisfies `ready`, and returns that state. */
+export function waitForState(client: Client, incidentId: string, ready: (s: IncidentState) => boolean, timeoutMs = 30_000) {
+  const handle: WorkflowHandle = client.workflow.getHandle(incidentId);
+  return eventually(async () => {
+    const s = await handle.query(statusQuery);
+    return ready(s) ? s : undefined;
+  }, timeoutMs, `incident ${incidentId} to reach the expected state`);
+}

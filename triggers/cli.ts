@@ -1,0 +1,151 @@
+import { parseArgs } from 'node:util';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { redactId } from '../domain/credential';
+import type { IncidentState } from '../domain/incident';
+import { ConfigError } from '../domain/inventory';
+import { ValidationError } from '../domain/issues';
+import { loadConfig } from '../worker/config';
+import { abortUpdate, approveUpdate, decideUpdate, statusQuery } from '../workflows/definitions';
+import { reportLeak } from './incidents';
+
+const USAGE = `leakstop incident <command>
+
+  start   --credential AKIA… [--provider aws-iam] [--by NAME] [--source cli] [--url URL]
+          [--repository OWNER/REPO] [--commit SHA] [--path FILE] [--line N] [--public]
+          [--severity low|medium|high|critical] [--contain immediate|after-rotation]
+          [--quarantine] [--key-limit escalate|revoke-leaked-first] [--approve PHASE]… [--wait]
+  status  <incident-id> [--json]
+  approve <incident-id> --phase PHASE --by NAME
+  decide  <incident-id> retry|skip|abort [--step STEP] --by NAME [--note TEXT]
+  abort   <incident-id> --by NAME --reason TEXT
+
+Connects to TEMPORAL_ADDRESS, or to the embedded server of \`npm start\` (localhost:7233).`;
+
+const OPTIONS = {
+  credential: { type: 'string' },
+  provider: { type: 'string', default: 'aws-iam' },
+  by: { type: 'string' },
+  source: { type: 'string', default: 'cli' },
+  url: { type: 'string' },
+  repository: { type: 'string' },
+  commit: { type: 'string' },
+  path: { type: 'string' },
+  line: { type: 'string' },
+  public: { type: 'boolean' },
+  severity: { type: 'string' },
+  contain: { type: 'string' },
+  quarantine: { type: 'boolean' },
+  'key-limit': { type: 'string' },
+  approve: { type: 'string', multiple: true },
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+  phase: { type: 'string' },
+  step: { type: 'string' },
+  note: { type: 'string' },
+  reason: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function cli(argv: string[], out: (s: string) => void = console.log): Promise<number> {
+  const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  const [group, command, id, decision] = positionals;
+  if (o.help || group !== 'incident' || !command) {
+    out(USAGE);
+    return o.help ? 0 : 2;
+  }
+  const cfg = loadConfig();
+  const connection = await Connection.connect({ address: cfg.temporalAddress ?? `localhost:${cfg.temporalPort}` });
+  const client = new Client({ connection, namespace: cfg.namespace });
+  const by = o.by ?? process.env.USER ?? 'cli';
+  try {
+    switch (command) {
+      case 'start': {
+        const policy = {
+          ...(o.contain ? { contain: o.contain } : {}),
+          ...(o.quarantine ? { quarantine: true } : {}),
+          ...(o['key-limit'] ? { keyLimit: o['key-limit'] } : {}),
+          ...(o.approve ? { approvals: o.approve } : {}),
+        };
+        const started = await reportLeak(client, cfg.taskQueue, {
+          provider: o.provider,
+          credentialId: o.credential ?? '',
+          requestedBy: by,
+          ...(o.severity ? { severity: o.severity } : {}),
+          ...(Object.keys(policy).length ? { policy } : {}),
+          exposure: {
+            source: o.source,
+            public: !!o.public,
+            ...(o.url ? { url: o.url } : {}),
+            ...(o.repository ? { repository: o.repository } : {}),
+            ...(o.commit ? { commit: o.commit } : {}),
+            ...(o.path ? { path: o.path } : {}),
+            ...(o.line ? { line: Number(o.line) } : {}),
+          },
+        });
+        out(`${started.joined ? 'joined running incident' : 'started incident'} ${started.incidentId}`);
+        if (o.wait) out(render(await client.workflow.getHandle(started.incidentId).result()));
+        return 0;
+      }
+      case 'status': {
+        const state = await client.workflow.getHandle(need(id, 'incident-id')).query(statusQuery);
+        out(o.json ? JSON.stringify(state, null, 2) : render(state));
+        return 0;
+      }
+      case 'approve':
+        out(await client.workflow.getHandle(need(id, 'incident-id')).executeUpdate(approveUpdate, { args: [{ phase: need(o.phase, '--phase') as never, by }] }));
+        return 0;
+      case 'decide':
+        out(
+          await client.workflow
+            .getHandle(need(id, 'incident-id'))
+            .executeUpdate(decideUpdate, { args: [{ decision: need(decision, 'retry|skip|abort') as never, by, step: o.step, note: o.note }] }),
+        );
+        return 0;
+      case 'abort':
+        out(await client.workflow.getHandle(need(id, 'incident-id')).executeUpdate(abortUpdate, { args: [{ by, reason: need(o.reason, '--reason') }] }));
+        return 0;
+      default:
+        out(USAGE);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ValidationError || err instanceof ConfigError || err instanceof UsageError) {
+      out(err.message);
+      return 2;
+    }
+    if (err instanceof WorkflowUpdateFailedError) {
+      out(`refused: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    await connection.close();
+  }
+}
+
+class UsageError extends Error {}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`${what} is required\n\n${USAGE}`);
+  return value;
+}
+
+export function render(s: IncidentState): string {
+  const lines = [
+    `${s.incidentId}: ${s.status}, phase ${s.phase}, credential ${redactId(s.input.credentialId)}${s.identification ? ` of ${s.identification.owner}` : ''}`,
+    ...s.waiting.map((w) => `  waiting for ${w.kind} on ${w.step}: ${w.reason} (${w.options.join(' / ')})`),
+    ...s.timeline.map((t) => `  ${t.at} ${t.phase.padEnd(19)} ${t.event}${t.by ? ` (${t.by})` : ''}`),
+  ];
+  if (s.postMortem) lines.push(`  post-mortem: ${s.postMortem.url}`);
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  cli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`leakstop: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

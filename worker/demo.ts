@@ -1,0 +1,110 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { redactId } from '../domain/credential';
+import type { IncidentState } from '../domain/incident';
+import { render } from '../triggers/cli';
+import { reportLeak } from '../triggers/incidents';
+import { loadConfig, loadInventory } from './config';
+import { DeployHookServer } from './deploy-hook-server';
+import { startEmbeddedTemporal } from './embedded-temporal';
+import { enforceMotoAuth, startMoto } from './embedded-moto';
+import { freePort } from './net';
+import { buildDeps, createWorker } from './wiring';
+
+/**
+ * `npm run demo`: a real incident, end to end, on this machine. moto plays AWS (auth enforced), the
+ * embedded Temporal dev server runs the workflow, a local deploy hook plays the service.
+ */
+async function demo(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cfg = loadConfig();
+  const dataDir = path.join(cfg.dataDir, 'demo');
+  mkdirSync(dataDir, { recursive: true });
+  const say = (s: string) => console.log(`\n== ${s}`);
+
+  say('starting moto (AWS emulator), the Temporal dev server and a deploy hook');
+  const [moto, temporal, hook] = await Promise.all([
+    startMoto(),
+    startEmbeddedTemporal({ dataDir, port: await freePort(), ui: true, uiPort: await freePort() }),
+    new DeployHookServer().start(),
+  ]);
+  try {
+    const admin = await enforceMotoAuth(moto.endpoint);
+    const aws = { region: 'us-east-1', endpoint: moto.endpoint, credentials: admin };
+
+    const iam = new IAMClient(aws);
+    const user = `billing-bot-${Date.now().toString(36)}`;
+    await iam.send(new CreateUserCommand({ UserName: user }));
+    const leaked = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!;
+    say(`IAM user ${user} has key ${redactId(leaked.AccessKeyId!)}; it is used by a Secrets Manager secret, an SSM parameter and a deploy hook`);
+
+    const inventoryFile = path.join(dataDir, 'inventory.yaml');
+    writeFileSync(
+      inventoryFile,
+      `# written by npm run demo
+stores:
+  prod-sm: { kind: aws-secrets-manager }
+  prod-ssm: { kind: aws-ssm }
+deployers:
+  billing-api: { kind: http-hook, url: "${hook.url}", pollInterval: 200ms }
+credentials:
+  - provider: aws-iam
+    owner: ${user}
+    consumers:
+      - { name: billing-api, store: prod-sm, key: prod/billing/aws, deploy: billing-api }
+      - { name: billing-cron, store: prod-ssm, key: /prod/billing-cron/aws-secret, field: secretAccessKey }
+`,
+    );
+    const inventory = await loadInventory(inventoryFile);
+
+    const connection = await NativeConnection.connect({ address: temporal.address });
+    const taskQueue = 'leakstop-demo';
+    const deps = buildDeps({ inventory, aws, dataDir, reportsDir: path.join(cfg.dataDir, 'reports') });
+    const worker = await createWorker({ connection, taskQueue, deps });
+    const running = worker.run();
+
+    const clientConnection = await Connection.connect({ address: temporal.address });
+    const client = new Client({ connection: clientConnection });
+    say(`reporting ${redactId(leaked.AccessKeyId!)} as leaked in a public commit`);
+    const t0 = Date.now();
+    const { incidentId } = await reportLeak(client, taskQueue, {
+      provider: 'aws-iam',
+      credentialId: leaked.AccessKeyId,
+      requestedBy: 'demo',
+      exposure: { source: 'manual', public: true, repository: 'acme/billing', path: '.env', line: 2, notes: 'demo leak' },
+    });
+    const state: IncidentState = await client.workflow.getHandle(incidentId).result();
+    const elapsed = Date.now() - t0;
+
+    say('the incident');
+    console.log(render(state));
+    const sts = new STSClient({ ...aws, credentials: { accessKeyId: leaked.AccessKeyId!, secretAccessKey: leaked.SecretAccessKey! }, maxAttempts: 1 });
+    const oldKey = await sts.send(new GetCallerIdentityCommand({})).then(() => 'STILL WORKS', (e: Error) => `rejected (${e.name})`);
+    say('result');
+    console.log(`status:            ${state.status}`);
+    console.log(`full runbook:      ${elapsed} ms (time to contain ${state.timeToContainMs} ms)`);
+    console.log(`leaked key:        ${oldKey}`);
+    console.log(`post-mortem:       ${state.postMortem?.url}`);
+    console.log(`Temporal UI:       ${temporal.uiUrl}/namespaces/default/workflows/${incidentId}`);
+
+    worker.shutdown();
+    await running;
+    await Promise.all([connection.close(), clientConnection.close()]);
+    if (process.stdout.isTTY && process.env.LEAKSTOP_DEMO_EXIT !== '1') {
+      console.log('\nThe Temporal UI stays up until you press Ctrl-C.');
+      await new Promise<void>((r) => process.once('SIGINT', () => r()));
+    }
+    if (state.status !== 'completed' || !oldKey.startsWith('rejected')) process.exitCode = 1;
+  } finally {
+    await Promise.allSettled([moto.stop(), temporal.stop(), hook.stop()]);
+  }
+}
+
+demo().catch((err) => {
+  console.error(`demo failed: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { createIngress } from '../triggers/http';
+import { loadConfig, loadInventory } from './config';
+import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded-temporal';
+import { buildDeps, createWorker } from './wiring';
+
+/**
+ * `npm start`: the embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the
+ * ingress. LEAKSTOP_ROLE=worker|ingress runs one of them, as the production compose file does.
+ */
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cfg = loadConfig();
+  const role = process.env.LEAKSTOP_ROLE ?? 'all';
+  if (!['all', 'worker', 'ingress'].includes(role)) throw new Error(`LEAKSTOP_ROLE: must be all, worker or ingress, got "${role}"`);
+  const inventory = await loadInventory(cfg.inventoryPath); // a bad config stops start-up here, before anything runs
+
+  let embedded: EmbeddedTemporal | undefined;
+  let address = cfg.temporalAddress;
+  if (!address) {
+    embedded = await startEmbeddedTemporal({ dataDir: cfg.dataDir, port: cfg.temporalPort, ui: true, uiPort: cfg.uiPort });
+    address = embedded.address;
+    console.log(`leakstop: embedded Temporal at ${address}, UI ${embedded.uiUrl}, data in ${cfg.dataDir}`);
+  }
+
+  const stops: (() => Promise<void>)[] = [];
+  if (role !== 'ingress') {
+    const connection = await NativeConnection.connect({ address });
+    const deps = buildDeps({ inventory, aws: cfg.aws, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir });
+    const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    });
+    console.log(`leakstop: worker polling task queue "${cfg.taskQueue}" in namespace "${cfg.namespace}"`);
+  }
+  if (role !== 'worker') {
+    const port = Number(process.env.LEAKSTOP_HTTP_PORT ?? 8080);
+    const server = createIngress({ healthy: () => true });
+    await new Promise<void>((r) => server.listen(port, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));
+    stops.push(() => new Promise((r) => server.close(() => r())));
+    console.log(`leakstop: ingress on http://localhost:${port} (GET /healthz)`);
+  }
+  console.log(`leakstop: ready. Report a leak with: npm run leakstop -- incident start --credential <AKIA…> --by <you>`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`leakstop: ${signal}, stopping`);
+    for (const s of stops.reverse()) await s().catch((e) => console.error(e));
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(`leakstop: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
+}
