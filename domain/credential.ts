@@ -21,3 +21,10 @@ export function redactId(id: string): string {
   if (id.length < 12) return '…'.padStart(Math.min(id.length, 4), '*');
   return `${id.slice(0, 4)}…${id.slice(-4)}`;
 }
+
+const AWS_KEY_IDS = /\b(?:AKIA|ASIA)[A-Z2-7]{16}\b/g;
+
+/** Redacts every credential id found in free text (provider error messages echo them). */
+export function redactText(text: string): string {
+  return text.replace(AWS_KEY_IDS, redactId);
+}

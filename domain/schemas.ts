@@ -64,10 +64,19 @@ export const IncidentInputSchema = z
     severity: z.enum(SEVERITIES).optional(),
     policy: PolicyOverridesSchema.optional(),
   })
-  .superRefine((input, ctx) => {
-    const problem = checkCredentialId(input.provider, input.credentialId);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['credentialId'], message: problem });
-  });
+  .superRefine(
+    (input, ctx) => {
+      const problem = checkCredentialId(input.provider, input.credentialId);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['credentialId'], message: problem });
+    },
+    {
+      // Check the id's shape even when other fields are also wrong, so one reply names every problem.
+      when: ({ value }) => {
+        const v = value as { provider?: unknown; credentialId?: unknown } | undefined;
+        return typeof v?.credentialId === 'string' && (PROVIDERS as readonly unknown[]).includes(v.provider);
+      },
+    },
+  );
 export type IncidentInput = z.input<typeof IncidentInputSchema>;
 export type ParsedIncidentInput = z.output<typeof IncidentInputSchema>;
 

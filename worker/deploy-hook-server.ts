@@ -17,6 +17,7 @@ export interface DeployRecord {
 export class DeployHookServer {
   readonly deploys = new Map<string, DeployRecord>();
   onPost?: (d: DeployRecord) => void;
+  onPoll?: (d: DeployRecord) => void;
   /** While false, deploys stay "running". */
   gate = true;
   private server?: Server;
@@ -44,6 +45,7 @@ export class DeployHookServer {
       const d = m ? this.deploys.get(m[1]!) : undefined;
       if (!d) return json(404, { error: 'no such deploy' });
       d.polls++;
+      this.onPoll?.(d);
       return json(200, { status: this.gate ? 'succeeded' : 'running' });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));

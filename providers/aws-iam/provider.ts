@@ -19,7 +19,7 @@ import {
   type AccessKeyMetadata,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { redactId } from '../../domain/credential';
+import { redactId, redactText } from '../../domain/credential';
 import type { ActionResult, BlastRadius, Identification, Known, NewCredential, Verification } from '../../domain/results';
 import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
 import { PermanentError, type CredentialProvider, type IncidentContext, type SecretVault } from '../types';
@@ -253,7 +253,7 @@ export class AwsIamProvider implements CredentialProvider {
       return await fn();
     } catch (err) {
       const reason = awsErrorReason(err);
-      if (reason) throw new PermanentError(`could not ${what}: ${(err as Error).name}: ${(err as Error).message}`, reason);
+      if (reason) throw new PermanentError(`could not ${what}: ${(err as Error).name}: ${redactText((err as Error).message)}`, reason);
       throw err;
     }
   }
@@ -264,7 +264,7 @@ async function known<T>(what: string, fn: () => Promise<T>): Promise<Known<T>> {
   try {
     return await fn();
   } catch (err) {
-    const message = (err as Error).message.split('\n')[0]!.slice(0, 160);
+    const message = redactText((err as Error).message.split('\n')[0]!).slice(0, 160);
     return { unknown: true, reason: `${what} not available (${(err as Error).name}: ${message})` };
   }
 }

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { Client } from '@temporalio/client';
+import type { IncidentState } from '../domain/incident';
+import { reportLeak } from '../triggers/incidents';
+import { DeployHookServer } from '../worker/deploy-hook-server';
+import { awsConfig, leakedKey, scratchDir, startWorker, temporalClient, uniqueQueue } from './support/env';
+import { keysOf, leakInput, standardInventory } from './support/fixtures';
+
+let client: Client;
+let close: () => Promise<void>;
+const hook = new DeployHookServer();
+beforeAll(async () => {
+  ({ client, close } = await temporalClient());
+  await hook.start();
+});
+afterAll(async () => {
+  await close();
+  await hook.stop();
+});
+
+test('a worker killed in the middle of the runbook: a new worker finishes it with every side effect once', async () => {
+  const leak = await leakedKey('crash');
+  const taskQueue = uniqueQueue('crash');
+  const dataDir = scratchDir('crash');
+  const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url });
+  const inventoryFile = path.join(dataDir, 'inventory.yaml');
+  writeFileSync(inventoryFile, inventory);
+
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'worker-process.ts')], {
+    env: { ...process.env, TASK_QUEUE: taskQueue, INVENTORY_FILE: inventoryFile, DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d) => String(d).includes('ready') && resolve());
+      child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
+    });
+
+    // Hold the deploy "running" and kill the worker while it follows it: the keys are rotated and the
+    // secrets written, the deploy was requested, the runbook is half done.
+    hook.gate = false;
+    const polled = new Promise<void>((resolve) => (hook.onPoll = () => resolve()));
+    const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
+    await polled;
+    child.kill('SIGKILL');
+    await exited;
+    hook.gate = true;
+
+    const worker = await startWorker({ taskQueue, inventory, dataDir });
+    try {
+      const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+      expect(s.status).toBe('completed');
+      // Exactly one new key, the leaked one gone.
+      expect((await keysOf(leak.user)).map((k) => k.id)).toEqual([s.newCredential!.id]);
+      // One secret version per store.
+      const sm = await new SecretsManagerClient(awsConfig()).send(new ListSecretVersionIdsCommand({ SecretId: `${leak.user}/api/aws` }));
+      expect(sm.Versions).toHaveLength(1);
+      const ssm = await new SSMClient(awsConfig()).send(new GetParameterHistoryCommand({ Name: `/${leak.user}/worker/aws-secret` }));
+      expect(ssm.Parameters).toHaveLength(1);
+      // One deploy: the retried attempt followed the same deploy instead of starting another.
+      const mine = [...hook.deploys.values()].filter((d) => d.idempotencyKey.startsWith(incidentId));
+      expect(mine).toHaveLength(1);
+      expect(mine[0]!.posts).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    hook.onPoll = undefined;
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});

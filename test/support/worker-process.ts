@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { parseInventory } from '../../domain/inventory';
+import { buildDeps, createWorker } from '../../worker/wiring';
+import { awsConfig, testEnv } from './env';
+
+// A worker in its own process, so a test can SIGKILL it mid-runbook like a crashed host.
+// Env: LEAKSTOP_TEST_ENV, TASK_QUEUE, INVENTORY_FILE, DATA_DIR.
+async function run() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const dataDir = process.env.DATA_DIR!;
+  const connection = await NativeConnection.connect({ address: testEnv().temporalAddress });
+  const deps = buildDeps({
+    inventory: parseInventory(readFileSync(process.env.INVENTORY_FILE!, 'utf8')),
+    aws: awsConfig(),
+    dataDir,
+    reportsDir: path.join(dataDir, 'reports'),
+  });
+  const worker = await createWorker({
+    connection,
+    taskQueue: process.env.TASK_QUEUE!,
+    deps,
+    workflowBundlePath: testEnv().bundlePath,
+    // A dead worker's sticky queue is abandoned after this; keeps the test short.
+    options: { stickyQueueScheduleToStartTimeout: '1s' },
+  });
+  process.stdout.write('ready\n');
+  await worker.run();
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
