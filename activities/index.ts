@@ -7,7 +7,7 @@ import type { DeployHandle, NewCredential } from '../domain/results';
 import { renderSecret, type AwsKeyMaterial } from '../domain/secret-format';
 import type { DeployerSpec, Inventory, PolicyOverrides, ResolvedConsumer } from '../domain/schemas';
 import type { Registry } from '../providers/registry';
-import { PermanentError, type IncidentContext, type IncidentEvent, type Notifier, type PostMortemSink, type SecretVault } from '../providers/types';
+import { PermanentError, type IncidentContext, type LeakedCredential, type IncidentEvent, type Notifier, type PostMortemSink, type SecretVault } from '../providers/types';
 
 export interface ActivityDeps {
   inventory: Inventory;
@@ -25,32 +25,32 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { registry } = deps;
   return {
-    async identify(provider: ProviderKind, credentialId: string) {
-      return registry.credential(provider).identify(credentialId);
+    async identify(provider: ProviderKind, cred: LeakedCredential) {
+      return registry.credential(provider).identify(cred);
     },
 
-    async plan(provider: ProviderKind, owner: string, credentialId: string, overrides: PolicyOverrides): Promise<Plan> {
-      return planFor(deps.inventory, provider, owner, credentialId, overrides);
+    async plan(provider: ProviderKind, owner: string, cred: LeakedCredential, overrides: PolicyOverrides): Promise<Plan> {
+      return planFor(deps.inventory, provider, owner, cred.id, overrides);
     },
 
-    async describe(provider: ProviderKind, credentialId: string, owner: string) {
-      return registry.credential(provider).describe(credentialId, owner);
+    async describe(provider: ProviderKind, cred: LeakedCredential, owner: string) {
+      return registry.credential(provider).describe(cred, owner);
     },
 
-    async contain(provider: ProviderKind, credentialId: string, owner: string, ctx: IncidentContext) {
-      return registry.credential(provider).contain(credentialId, owner, ctx);
+    async contain(provider: ProviderKind, cred: LeakedCredential, owner: string, ctx: IncidentContext) {
+      return registry.credential(provider).contain(cred, owner, ctx);
     },
 
-    async regenerate(provider: ProviderKind, credentialId: string, owner: string, ctx: IncidentContext) {
-      return registry.credential(provider).regenerate(credentialId, owner, ctx);
+    async regenerate(provider: ProviderKind, cred: LeakedCredential, owner: string, ctx: IncidentContext) {
+      return registry.credential(provider).regenerate(cred, owner, ctx);
     },
 
-    async verify(provider: ProviderKind, credentialId: string, owner: string, fresh: NewCredential) {
-      return registry.credential(provider).verify(credentialId, owner, fresh);
+    async verify(provider: ProviderKind, cred: LeakedCredential, owner: string, fresh: NewCredential) {
+      return registry.credential(provider).verify(cred, owner, fresh);
     },
 
-    async revoke(provider: ProviderKind, credentialId: string, owner: string, ctx: IncidentContext) {
-      return registry.credential(provider).revoke(credentialId, owner, ctx);
+    async revoke(provider: ProviderKind, cred: LeakedCredential, owner: string, ctx: IncidentContext) {
+      return registry.credential(provider).revoke(cred, owner, ctx);
     },
 
     async updateEnvironment(consumer: ResolvedConsumer, handle: string, ctx: IncidentContext) {

@@ -31,7 +31,7 @@ export interface ActionRecord {
 }
 
 export interface Waiting {
-  kind: 'decision' | 'approval';
+  kind: 'decision' | 'approval' | 'manual';
   phase: Phase;
   step: string;
   reason: string;
@@ -76,6 +76,15 @@ export interface DecisionRequest {
 export interface ApprovalRequest {
   phase: Phase;
   by: string;
+}
+
+/** A person finished a manual step (e.g. created the replacement token and put it in the vault). */
+export interface ManualDoneRequest {
+  step?: string;
+  by: string;
+  /** The replacement's public id (or fingerprint) and its vault handle; never the secret itself. */
+  credential?: { id: string; handle: string };
+  note?: string;
 }
 
 export interface AbortRequest {

@@ -59,6 +59,8 @@ export const IncidentInputSchema = z
     provider: z.enum(PROVIDERS, { error: `must be one of: ${PROVIDERS.join(', ')}` }),
     /** The credential's public identifier (an AWS access key id), never its secret. */
     credentialId: z.string().min(1),
+    /** Where the trigger put the leaked secret itself (vault handle), for providers that need it. */
+    secretHandle: z.string().min(1).max(200).optional(),
     exposure: ExposureSchema,
     requestedBy: z.string().min(1).max(200),
     severity: z.enum(SEVERITIES).optional(),

@@ -21,14 +21,31 @@ export interface IncidentContext {
   policy: Policy;
 }
 
+/**
+ * The leaked credential as providers receive it: its public id (an AWS access key id) or, for
+ * tokens that have none, their fingerprint; and where the trigger kept the raw secret, when the
+ * provider needs it (a GitHub token is identified and revoked by its value).
+ */
+export interface LeakedCredential {
+  id: string;
+  secretHandle?: string;
+}
+
+/** Regeneration that a person must do (e.g. a GitHub PAT cannot be created by API). */
+export interface ManualStep {
+  manual: true;
+  /** What to do, shown to people; never contains a secret. */
+  instructions: string;
+}
+
 export interface CredentialProvider {
   readonly kind: ProviderKind;
-  identify(credentialId: string): Promise<Identification>;
-  describe(credentialId: string, owner: string): Promise<BlastRadius>;
-  contain(credentialId: string, owner: string, ctx: IncidentContext): Promise<ActionResult>;
-  regenerate(credentialId: string, owner: string, ctx: IncidentContext): Promise<NewCredential>;
-  verify(credentialId: string, owner: string, fresh: NewCredential): Promise<Verification>;
-  revoke(credentialId: string, owner: string, ctx: IncidentContext): Promise<ActionResult>;
+  identify(cred: LeakedCredential): Promise<Identification>;
+  describe(cred: LeakedCredential, owner: string): Promise<BlastRadius>;
+  contain(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult>;
+  regenerate(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<NewCredential | ManualStep>;
+  verify(cred: LeakedCredential, owner: string, fresh: NewCredential): Promise<Verification>;
+  revoke(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult>;
 }
 
 /** Secret material as the stores receive it: field name → value. */

@@ -17,8 +17,8 @@ function provider(vault = new LocalFileVault(path.join(scratchDir('vault'), 'v')
 test('regenerate retried after success returns the same key instead of a second one', async () => {
   const leak = await leakedKey('regen');
   const { p } = provider();
-  const first = await p.regenerate(leak.keyId, leak.user, ctx('inc-regen'));
-  const again = await p.regenerate(leak.keyId, leak.user, ctx('inc-regen'));
+  const first = await p.regenerate({ id: leak.keyId }, leak.user, ctx('inc-regen'));
+  const again = await p.regenerate({ id: leak.keyId }, leak.user, ctx('inc-regen'));
   expect(again.id).toBe(first.id);
   expect(await keysOf(leak.user)).toHaveLength(2);
 });
@@ -34,10 +34,10 @@ test('a crash between CreateAccessKey and keeping its secret: the retry deletes 
     get: (h) => vault.get(h),
     delete: (h) => vault.delete(h),
   });
-  await expect(crashing.regenerate(leak.keyId, leak.user, ctx('inc-orphan'))).rejects.toThrow('worker died');
+  await expect(crashing.regenerate({ id: leak.keyId }, leak.user, ctx('inc-orphan'))).rejects.toThrow('worker died');
   const orphan = (await keysOf(leak.user)).find((k) => k.id !== leak.keyId)!;
 
-  const fresh = await sound.regenerate(leak.keyId, leak.user, ctx('inc-orphan'));
+  const fresh = await sound.regenerate({ id: leak.keyId }, leak.user, ctx('inc-orphan'));
   expect(fresh.removed).toEqual([orphan.id]);
   expect((await keysOf(leak.user)).map((k) => k.id).sort()).toEqual([leak.keyId, fresh.id].sort());
   const material = (await vault.get(fresh.handle))!;
@@ -47,18 +47,18 @@ test('a crash between CreateAccessKey and keeping its secret: the retry deletes 
 test('contain and revoke are idempotent: a second call changes nothing and says so', async () => {
   const leak = await leakedKey('idem');
   const { p } = provider();
-  expect((await p.contain(leak.keyId, leak.user, ctx('inc-idem'))).changed).toBe(true);
-  expect(await p.contain(leak.keyId, leak.user, ctx('inc-idem'))).toEqual({ summary: expect.stringContaining('already inactive'), changed: false });
-  expect((await p.revoke(leak.keyId, leak.user, ctx('inc-idem'))).changed).toBe(true);
-  expect((await p.revoke(leak.keyId, leak.user, ctx('inc-idem'))).changed).toBe(false);
+  expect((await p.contain({ id: leak.keyId }, leak.user, ctx('inc-idem'))).changed).toBe(true);
+  expect(await p.contain({ id: leak.keyId }, leak.user, ctx('inc-idem'))).toEqual({ summary: expect.stringContaining('already inactive'), changed: false });
+  expect((await p.revoke({ id: leak.keyId }, leak.user, ctx('inc-idem'))).changed).toBe(true);
+  expect((await p.revoke({ id: leak.keyId }, leak.user, ctx('inc-idem'))).changed).toBe(false);
   expect(await keysOf(leak.user)).toEqual([]);
 });
 
 test('identify finds the owner; an unknown key is a permanent not-found, named redacted', async () => {
   const leak = await leakedKey('ident');
   const { p } = provider();
-  expect(await p.identify(leak.keyId)).toMatchObject({ owner: leak.user, status: 'active', account: '123456789012' });
-  const err = await p.identify('AKIAZZZZZZZZZZZZZZZZ').catch((e) => e);
+  expect(await p.identify({ id: leak.keyId })).toMatchObject({ owner: leak.user, status: 'active', account: '123456789012' });
+  const err = await p.identify({ id: "AKIAZZZZZZZZZZZZZZZZ" }).catch((e) => e);
   expect(err).toBeInstanceOf(PermanentError);
   expect(err.reason).toBe('not-found');
   expect(err.message).not.toContain('AKIAZZZZZZZZZZZZZZZZ');
@@ -67,7 +67,7 @@ test('identify finds the owner; an unknown key is a permanent not-found, named r
 test('describe reports what it could not learn as unknown, with the reason, instead of failing', async () => {
   const leak = await leakedKey('desc');
   const { p } = provider();
-  const b = await p.describe(leak.keyId, leak.user);
+  const b = await p.describe({ id: leak.keyId }, leak.user);
   expect(b.policies).toEqual({ attached: [], inline: [], groups: [] });
   expect(b.recentActivity).toEqual({ unknown: true, reason: expect.stringMatching(/^CloudTrail not available/) });
 });

@@ -87,15 +87,16 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
 
 async function runbook(incident: Incident): Promise<void> {
   const s = incident.state;
-  const { provider, credentialId } = s.input;
+  const { provider } = s.input;
+  const cred = { id: s.input.credentialId, ...(s.input.secretHandle ? { secretHandle: s.input.secretHandle } : {}) };
   const ctx = () => ({ incidentId: s.incidentId, startedAt: s.startedAt, policy: s.policy! });
 
   // Triage: who owns it, is it live, what does the inventory say.
   await incident.enter('triage');
-  const id = await incident.step('triage', 'identify', () => act.identify(provider, credentialId), ['retry', 'abort']);
+  const id = await incident.step('triage', 'identify', () => act.identify(provider, cred), ['retry', 'abort']);
   if (id === SKIPPED) return;
   s.identification = id;
-  const plan = await act.plan(provider, id.owner, credentialId, s.input.policy ?? {});
+  const plan = await act.plan(provider, id.owner, cred, s.input.policy ?? {});
   s.policy = plan.policy;
   s.consumers = plan.consumers;
   incident.record('triage', 'identify', `owner ${id.owner}, key ${id.status}, ${plan.consumers.length} consumer(s)${plan.matched ? ` (inventory: ${plan.matched})` : ' (not in the inventory)'}`);
@@ -103,7 +104,7 @@ async function runbook(incident: Incident): Promise<void> {
 
   const contain = async () => {
     await incident.enter('contain');
-    const r = await incident.step('contain', 'deactivate key', () => act.contain(provider, credentialId, owner, ctx()));
+    const r = await incident.step('contain', 'deactivate key', () => act.contain(provider, cred, owner, ctx()));
     if (r === SKIPPED) return;
     s.containment = r;
     s.timeToContainMs = Date.now() - new Date(s.startedAt).getTime();
@@ -112,7 +113,7 @@ async function runbook(incident: Incident): Promise<void> {
   };
   const blastRadius = async () => {
     await incident.enter('blast-radius');
-    const r = await incident.step('blast-radius', 'describe', () => act.describe(provider, credentialId, owner));
+    const r = await incident.step('blast-radius', 'describe', () => act.describe(provider, cred, owner));
     if (r === SKIPPED) return;
     s.blastRadius = r;
     incident.record('blast-radius', 'describe', `mapped for ${owner}`);
@@ -126,7 +127,8 @@ async function runbook(incident: Incident): Promise<void> {
   }
 
   await incident.enter('regenerate');
-  const fresh = await incident.step('regenerate', 'create key', () => act.regenerate(provider, credentialId, owner, ctx()));
+  const made = await incident.step('regenerate', 'create key', () => act.regenerate(provider, cred, owner, ctx()));
+  const fresh = made !== SKIPPED && 'manual' in made ? await incident.manual('regenerate', 'create replacement', made.instructions) : made;
   if (fresh !== SKIPPED) {
     s.newCredential = { id: fresh.id, removed: fresh.removed };
     incident.record('regenerate', 'create key', `new key ${redactId(fresh.id)}${fresh.removed.length ? `; removed ${fresh.removed.map(redactId).join(', ')}` : ''}`);
@@ -144,7 +146,7 @@ async function runbook(incident: Incident): Promise<void> {
   if (fresh === SKIPPED) {
     incident.record('verify', 'new key', 'not run: no new credential (regenerate was skipped)', 'skipped');
   } else {
-    const v = await incident.step('verify', 'check keys', () => act.verify(provider, credentialId, owner, fresh));
+    const v = await incident.step('verify', 'check keys', () => act.verify(provider, cred, owner, fresh));
     if (v !== SKIPPED) {
       s.verification = v;
       incident.record('verify', 'check keys', v.detail);
@@ -152,7 +154,7 @@ async function runbook(incident: Incident): Promise<void> {
   }
 
   await incident.enter('revoke');
-  const revoked = await incident.step('revoke', 'delete key', () => act.revoke(provider, credentialId, owner, ctx()));
+  const revoked = await incident.step('revoke', 'delete key', () => act.revoke(provider, cred, owner, ctx()));
   if (revoked !== SKIPPED) {
     s.revocation = revoked;
     incident.record('revoke', 'delete key', revoked.summary);

@@ -10,9 +10,10 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { durationMs } from '../domain/duration';
-import type { Decision, IncidentState, Waiting } from '../domain/incident';
+import type { Decision, IncidentState, ManualDoneRequest, Waiting } from '../domain/incident';
+import type { NewCredential } from '../domain/results';
 import type { Phase } from '../domain/schemas';
-import { abortUpdate, approveUpdate, decideUpdate, reportSignal, SA, statusQuery } from './definitions';
+import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, reportSignal, SA, statusQuery } from './definitions';
 
 // The machinery under the runbook: state, timeline, approval gates, and the rule that a step which
 // fails for good waits for a person (retry / skip / abort) instead of failing the incident.
@@ -32,6 +33,7 @@ export class Incident {
   private aborted?: { by: string; reason: string };
   private readonly decisions = new Map<string, { decision: Decision; by: string; note?: string }>();
   private readonly approvals = new Map<Phase, string>();
+  private readonly manualDone = new Map<string, ManualDoneRequest>();
   readonly scope = new CancellationScope();
 
   constructor(readonly state: IncidentState) {}
@@ -70,6 +72,24 @@ export class Incident {
           if (!by) throw new Error('by: who approves is required');
           if (!s.waiting.some((w) => w.kind === 'approval' && w.phase === phase)) {
             throw new Error(`phase: "${phase}" is not waiting for approval`);
+          }
+        },
+      },
+    );
+    setHandler(
+      doneUpdate,
+      (req) => {
+        const w = this.waitingFor('manual', req.step)!;
+        this.manualDone.set(w.step, req);
+        return `${w.step} marked done; verifying`;
+      },
+      {
+        validator: ({ step, by, credential }) => {
+          if (!by) throw new Error('by: who did it is required');
+          const w = this.waitingFor('manual', step);
+          if (!w) throw new Error(step ? `step: "${step}" is not a manual step in progress` : 'no manual step is waiting');
+          if (w.phase === 'regenerate' && (!credential?.id || !credential.handle)) {
+            throw new Error('credential: the replacement credential (id and vault handle) is required');
           }
         },
       },
@@ -135,6 +155,18 @@ export class Incident {
     }
   }
 
+  /**
+   * A step only a person can do: show the instructions, wait for `done` (or abort), and hand back
+   * the replacement credential the person registered. Verification follows in the runbook.
+   */
+  async manual(phase: Phase, step: string, instructions: string): Promise<NewCredential> {
+    await this.waitForPerson({ kind: 'manual', phase, step, reason: instructions, options: ['done', 'abort'] });
+    const done = this.manualDone.get(step)!;
+    this.manualDone.delete(step);
+    this.log(phase, `${step} done${done.note ? `: ${done.note}` : ''}`, done.by);
+    return { id: done.credential!.id, handle: done.credential!.handle, removed: [] };
+  }
+
   record(phase: Phase, step: string, detail: string, outcome: 'done' | 'skipped' = 'done'): void {
     this.state.actions.push({ phase, step, outcome, detail, at: new Date().toISOString() });
     this.log(phase, `${step}: ${detail}`);
@@ -151,9 +183,10 @@ export class Incident {
     const s = this.state;
     s.waiting.push(entry);
     this.setStatus('waiting');
-    await this.tell(w.phase, 'waiting', `${w.kind === 'approval' ? 'approval needed' : 'decision needed'}: ${w.reason} (${w.options.join(' / ')})`);
+    await this.tell(w.phase, 'waiting', `${w.kind} needed: ${w.reason} (${w.options.join(' / ')})`);
     const answered = () =>
-      (abortable && !!this.aborted) || (w.kind === 'approval' ? this.approvals.has(w.phase) : this.decisions.has(w.step));
+      (abortable && !!this.aborted) ||
+      (w.kind === 'approval' ? this.approvals.has(w.phase) : w.kind === 'manual' ? this.manualDone.has(w.step) : this.decisions.has(w.step));
     const every = durationMs(s.policy?.escalateAfter ?? '15m');
     for (let round = 1; !(await condition(answered, every)); round++) {
       this.log(w.phase, `still waiting for a person after ${round * every / 60000} min: escalated`);
@@ -163,6 +196,7 @@ export class Incident {
     if (s.waiting.length === 0) this.setStatus('running');
     if (abortable) this.throwIfAborted();
     if (w.kind === 'approval') return { decision: 'retry', by: this.approvals.get(w.phase)! };
+    if (w.kind === 'manual') return { decision: 'retry', by: this.manualDone.get(w.step)!.by };
     const answer = this.decisions.get(w.step)!;
     this.decisions.delete(w.step);
     this.log(w.phase, `${answer.decision} chosen for ${w.step}${answer.note ? `: ${answer.note}` : ''}`, answer.by);

@@ -22,7 +22,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { redactId, redactText } from '../../domain/credential';
 import type { ActionResult, BlastRadius, Identification, Known, NewCredential, Verification } from '../../domain/results';
 import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
-import { PermanentError, type CredentialProvider, type IncidentContext, type SecretVault } from '../types';
+import { PermanentError, type CredentialProvider, type IncidentContext, type LeakedCredential, type SecretVault } from '../types';
 
 const QUARANTINE_POLICY = 'LeakstopQuarantine';
 /** Marks a rotation in flight on the user, so a retry after a crash can find a key whose secret was lost. */
@@ -45,7 +45,7 @@ export class AwsIamProvider implements CredentialProvider {
     this.cloudtrail = new CloudTrailClient(clientConfig(cfg));
   }
 
-  async identify(keyId: string): Promise<Identification> {
+  async identify({ id: keyId }: LeakedCredential): Promise<Identification> {
     const used = await this.call(`look up ${redactId(keyId)}`, () =>
       this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: keyId })),
     );
@@ -66,7 +66,7 @@ export class AwsIamProvider implements CredentialProvider {
     };
   }
 
-  async describe(keyId: string, owner: string): Promise<BlastRadius> {
+  async describe({ id: keyId }: LeakedCredential, owner: string): Promise<BlastRadius> {
     const [policies, recentActivity, keys] = await Promise.all([
       known('policies', () => this.policies(owner)),
       known('CloudTrail', () => this.recentEvents(keyId)),
@@ -82,7 +82,7 @@ export class AwsIamProvider implements CredentialProvider {
     };
   }
 
-  async contain(keyId: string, owner: string, ctx: IncidentContext): Promise<ActionResult> {
+  async contain({ id: keyId }: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult> {
     const key = (await this.keys(owner)).find((k) => k.AccessKeyId === keyId);
     const done: string[] = [];
     if (!key) {
@@ -102,7 +102,7 @@ export class AwsIamProvider implements CredentialProvider {
     return done.length ? { summary: done.join('; '), changed: true } : { summary: `${redactId(keyId)} was already inactive`, changed: false };
   }
 
-  async regenerate(keyId: string, owner: string, ctx: IncidentContext): Promise<NewCredential> {
+  async regenerate({ id: keyId }: LeakedCredential, owner: string, ctx: IncidentContext): Promise<NewCredential> {
     const handle = `${ctx.incidentId}/aws-iam/new-key`;
     let keys = await this.keys(owner);
     const kept = await this.vault.get(handle);
@@ -144,7 +144,7 @@ export class AwsIamProvider implements CredentialProvider {
     return { id: fresh.AccessKeyId!, handle, removed };
   }
 
-  async verify(keyId: string, owner: string, fresh: NewCredential): Promise<Verification> {
+  async verify({ id: keyId }: LeakedCredential, owner: string, fresh: NewCredential): Promise<Verification> {
     const material = await this.vault.get(fresh.handle);
     if (!material) throw new PermanentError(`the new key ${redactId(fresh.id)} is no longer in the vault`, 'not-found');
     const sts = new STSClient({
@@ -175,7 +175,7 @@ export class AwsIamProvider implements CredentialProvider {
     };
   }
 
-  async revoke(keyId: string, owner: string, ctx: IncidentContext): Promise<ActionResult> {
+  async revoke({ id: keyId }: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult> {
     const exists = (await this.keys(owner)).some((k) => k.AccessKeyId === keyId);
     const done: string[] = [];
     if (exists) {
