@@ -91,3 +91,8 @@ export interface AbortRequest {
   by: string;
   reason: string;
 }
+
+/** Unless the reporter said otherwise: a public leak is critical, any other high. */
+export function severityOf(input: Pick<ParsedIncidentInput, 'severity' | 'exposure'>): string {
+  return input.severity ?? (input.exposure.public ? 'critical' : 'high');
+}

@@ -1,5 +1,5 @@
 import { redactId } from './credential';
-import type { IncidentState } from './incident';
+import { severityOf, type IncidentState } from './incident';
 import { isUnknown, type Known } from './results';
 
 // The post-mortem, rendered from the incident's state. Pure: the sink decides where it goes.
@@ -22,7 +22,7 @@ export function renderPostMortem(s: IncidentState): string {
     `| Status | **${s.status}** |`,
     `| Credential | \`${cred}\` (${s.input.provider}) |`,
     `| Owner | ${s.identification ? `${s.identification.owner}${s.identification.account ? ` in account ${s.identification.account}` : ''}` : 'not identified'} |`,
-    `| Severity | ${s.input.severity ?? (exposure.public ? 'critical' : 'high')} |`,
+    `| Severity | ${severityOf(s.input)} |`,
     `| Reported | ${s.startedAt} via ${exposure.source} by ${s.input.requestedBy}${s.reports.length > 1 ? ` (and ${s.reports.length - 1} more report(s))` : ''} |`,
     `| Finished | ${s.finishedAt ?? 'still open'} |`,
     `| Time to contain | ${s.timeToContainMs !== undefined ? `${s.timeToContainMs} ms` : 'not contained'} |`,

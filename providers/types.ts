@@ -1,4 +1,5 @@
 import type { ProviderKind } from '../domain/credential';
+import type { IncidentStatus, Waiting } from '../domain/incident';
 import type { DeployerSpec, Policy, ResolvedConsumer, StoreSpec } from '../domain/schemas';
 import type {
   ActionResult,
@@ -71,6 +72,21 @@ export interface IncidentEvent {
   phase: string;
   kind: 'started' | 'progress' | 'done' | 'failed' | 'waiting' | 'finished';
   message: string;
+  /** The incident as it stands, for notifiers that keep a status message up to date. */
+  snapshot: IncidentSnapshot;
+}
+
+export interface IncidentSnapshot {
+  status: IncidentStatus;
+  phase: string;
+  provider: string;
+  /** Redacted. */
+  credential: string;
+  owner?: string;
+  severity: string;
+  /** What waits for a person now; drives buttons. */
+  waiting: Waiting[];
+  postMortemUrl?: string;
 }
 
 export interface Notifier {

@@ -8,7 +8,7 @@ import {
 import type { RetryPolicy } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { redactId } from '../domain/credential';
-import type { IncidentState } from '../domain/incident';
+import { severityOf, type IncidentState } from '../domain/incident';
 import { fieldPath, formatIssues } from '../domain/issues';
 import type { NewCredential } from '../domain/results';
 import { IncidentInputSchema, type ResolvedConsumer } from '../domain/schemas';
@@ -66,7 +66,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   upsertSearchAttributes([
     { key: SA.provider, value: input.provider },
     { key: SA.credential, value: redactId(input.credentialId) },
-    { key: SA.severity, value: input.severity ?? (input.exposure.public ? 'critical' : 'high') },
+    { key: SA.severity, value: severityOf(input) },
   ]);
   incident.setStatus('running');
   incident.log('incident', `reported via ${input.exposure.source}: ${redactId(input.credentialId)}`, input.requestedBy);

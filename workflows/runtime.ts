@@ -9,8 +9,9 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { redactId } from '../domain/credential';
 import { durationMs } from '../domain/duration';
-import type { Decision, IncidentState, ManualDoneRequest, Waiting } from '../domain/incident';
+import { severityOf, type Decision, type IncidentState, type ManualDoneRequest, type Waiting } from '../domain/incident';
 import type { NewCredential } from '../domain/results';
 import type { Phase } from '../domain/schemas';
 import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, reportSignal, SA, statusQuery } from './definitions';
@@ -124,7 +125,23 @@ export class Incident {
   }
 
   async tell(phase: string, kind: 'started' | 'progress' | 'done' | 'failed' | 'waiting' | 'finished', message: string) {
-    await notify({ incidentId: this.state.incidentId, phase, kind, message });
+    const s = this.state;
+    await notify({
+      incidentId: s.incidentId,
+      phase,
+      kind,
+      message,
+      snapshot: {
+        status: s.status,
+        phase: s.phase,
+        provider: s.input.provider,
+        credential: redactId(s.input.credentialId),
+        owner: s.identification?.owner,
+        severity: severityOf(s.input),
+        waiting: s.waiting,
+        postMortemUrl: s.postMortem?.url,
+      },
+    });
   }
 
   /**
