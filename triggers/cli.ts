@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { redactId } from '../domain/credential';
 import type { IncidentState } from '../domain/incident';
 import { ConfigError } from '../domain/inventory';
 import { ValidationError } from '../domain/issues';
+import { loadCodecKeys } from '../worker/codec';
 import { loadConfig } from '../worker/config';
+import { connectClient } from '../worker/temporal-client';
 import { abortUpdate, approveUpdate, decideUpdate, statusQuery } from '../workflows/definitions';
 import { reportLeak } from './incidents';
 
@@ -54,8 +56,11 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
     return o.help ? 0 : 2;
   }
   const cfg = loadConfig();
-  const connection = await Connection.connect({ address: cfg.temporalAddress ?? `localhost:${cfg.temporalPort}` });
-  const client = new Client({ connection, namespace: cfg.namespace });
+  const { client, close } = await connectClient({
+    address: cfg.temporalAddress ?? `localhost:${cfg.temporalPort}`,
+    namespace: cfg.namespace,
+    keys: loadCodecKeys(cfg.dataDir),
+  });
   const by = o.by ?? process.env.USER ?? 'cli';
   try {
     switch (command) {
@@ -119,7 +124,7 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
     }
     throw err;
   } finally {
-    await connection.close();
+    await close();
   }
 }
 

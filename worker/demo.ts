@@ -2,13 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { redactId } from '../domain/credential';
 import type { IncidentState } from '../domain/incident';
 import { render } from '../triggers/cli';
 import { reportLeak } from '../triggers/incidents';
+import { loadCodecKeys } from './codec';
 import { loadConfig, loadInventory } from './config';
+import { connectClient } from './temporal-client';
 import { DeployHookServer } from './deploy-hook-server';
 import { startEmbeddedTemporal } from './embedded-temporal';
 import { enforceMotoAuth, startMoto } from './embedded-moto';
@@ -61,14 +62,14 @@ credentials:
     );
     const inventory = await loadInventory(inventoryFile);
 
+    const keys = loadCodecKeys(cfg.dataDir, process.env, (s) => console.log(`== ${s}`));
     const connection = await NativeConnection.connect({ address: temporal.address });
     const taskQueue = 'leakstop-demo';
     const deps = buildDeps({ inventory, aws, dataDir, reportsDir: path.join(cfg.dataDir, 'reports') });
-    const worker = await createWorker({ connection, taskQueue, deps });
+    const worker = await createWorker({ connection, taskQueue, deps, keys });
     const running = worker.run();
 
-    const clientConnection = await Connection.connect({ address: temporal.address });
-    const client = new Client({ connection: clientConnection });
+    const { client, close: closeClient } = await connectClient({ address: temporal.address, keys });
     say(`reporting ${redactId(leaked.AccessKeyId!)} as leaked in a public commit`);
     const t0 = Date.now();
     const { incidentId } = await reportLeak(client, taskQueue, {
@@ -93,7 +94,7 @@ credentials:
 
     worker.shutdown();
     await running;
-    await Promise.all([connection.close(), clientConnection.close()]);
+    await Promise.all([connection.close(), closeClient()]);
     if (process.stdout.isTTY && process.env.LEAKSTOP_DEMO_EXIT !== '1') {
       console.log('\nThe Temporal UI stays up until you press Ctrl-C.');
       await new Promise<void>((r) => process.once('SIGINT', () => r()));

@@ -1,5 +1,6 @@
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createIngress } from '../triggers/http';
+import { loadCodecKeys } from './codec';
 import { loadConfig, loadInventory } from './config';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded-temporal';
 import { buildDeps, createWorker } from './wiring';
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   if (!['all', 'worker', 'ingress'].includes(role)) throw new Error(`LEAKSTOP_ROLE: must be all, worker or ingress, got "${role}"`);
   const inventory = await loadInventory(cfg.inventoryPath); // a bad config stops start-up here, before anything runs
 
+  const keys = loadCodecKeys(cfg.dataDir, process.env, (s) => console.log(`leakstop: ${s}`));
+
   let embedded: EmbeddedTemporal | undefined;
   let address = cfg.temporalAddress;
   if (!address) {
@@ -27,7 +30,7 @@ async function main(): Promise<void> {
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
     const deps = buildDeps({ inventory, aws: cfg.aws, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir });
-    const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps });
+    const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();

@@ -12,6 +12,8 @@ import { LocalFileVault } from '../providers/local-vault/vault';
 import { MarkdownFileSink } from '../providers/markdown-report/sink';
 import { Registry } from '../providers/registry';
 import type { Notifier } from '../providers/types';
+import type { CodecKeys } from './codec';
+import { leakstopDataConverter } from './data-converter';
 
 export interface DepsOptions {
   inventory: Inventory;
@@ -45,6 +47,7 @@ export async function createWorker(o: {
   namespace?: string;
   taskQueue: string;
   deps: ActivityDeps;
+  keys: CodecKeys;
   /** A pre-built bundle (tests bundle once per run); otherwise bundled at start-up. */
   workflowBundlePath?: string;
   options?: Partial<WorkerOptions>;
@@ -54,6 +57,7 @@ export async function createWorker(o: {
     namespace: o.namespace ?? 'default',
     taskQueue: o.taskQueue,
     activities: createActivities(o.deps),
+    dataConverter: leakstopDataConverter(o.keys),
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     ...o.options,
   });

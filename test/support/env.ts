@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { parseInventory } from '../../domain/inventory';
 import type { Inventory } from '../../domain/schemas';
 import type { AwsConfig } from '../../providers/aws/config';
 import type { IncidentEvent, Notifier } from '../../providers/types';
+import { loadCodecKeys } from '../../worker/codec';
+import { connectClient } from '../../worker/temporal-client';
 import { buildDeps, createWorker } from '../../worker/wiring';
 
 export interface TestEnv {
@@ -44,9 +45,11 @@ export async function leakedKey(prefix: string): Promise<{ user: string; keyId: 
 export const uniqueQueue = (name: string) => `${name}-${randomUUID()}`;
 export const scratchDir = (name: string) => mkdtempSync(path.join(testEnv().dir, `${name}-`));
 
-export async function temporalClient(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: testEnv().temporalAddress });
-  return { client: new Client({ connection }), close: () => connection.close() };
+/** The run's payload keys (LEAKSTOP_CODEC_KEYS, set by the global set-up). */
+export const codecKeys = () => loadCodecKeys(testEnv().dir);
+
+export function temporalClient() {
+  return connectClient({ address: testEnv().temporalAddress, keys: codecKeys() });
 }
 
 /** Records notifications so tests can assert on what people were told. */
@@ -63,7 +66,7 @@ export async function startWorker(o: { taskQueue: string; inventory: Inventory |
   const dataDir = o.dataDir ?? scratchDir('data');
   const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
   const deps = buildDeps({ inventory, aws: awsConfig(), dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
-  const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, workflowBundlePath: testEnv().bundlePath });
+  const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, keys: codecKeys(), workflowBundlePath: testEnv().bundlePath });
   const running = worker.run();
   return {
     worker,

@@ -5,6 +5,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 import { WORKFLOWS_PATH } from '../../worker/wiring';
+import { FAILURE_CONVERTER_PATH } from '../../worker/data-converter';
+import { randomBytes } from 'node:crypto';
 import type { TestEnv } from './env';
 
 /**
@@ -20,7 +22,7 @@ export default async function globalSetup(): Promise<void> {
 
   const admin = await enforceMotoAuth(moto.endpoint);
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
 
@@ -32,6 +34,8 @@ export default async function globalSetup(): Promise<void> {
     bundlePath,
   };
   process.env.LEAKSTOP_TEST_ENV = JSON.stringify(env);
+  // Every client and worker of the run (child processes too) encrypts with this key.
+  process.env.LEAKSTOP_CODEC_KEYS = `test-1:${randomBytes(32).toString('base64')}`;
 }
 
 const noop = () => undefined;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { parseInventory } from '../../domain/inventory';
 import { buildDeps, createWorker } from '../../worker/wiring';
-import { awsConfig, testEnv } from './env';
+import { awsConfig, codecKeys, testEnv } from './env';
 
 // A worker in its own process, so a test can SIGKILL it mid-runbook like a crashed host.
 // Env: LEAKSTOP_TEST_ENV, TASK_QUEUE, INVENTORY_FILE, DATA_DIR.
@@ -21,6 +21,7 @@ async function run() {
     connection,
     taskQueue: process.env.TASK_QUEUE!,
     deps,
+    keys: codecKeys(),
     workflowBundlePath: testEnv().bundlePath,
     // A dead worker's sticky queue is abandoned after this; keeps the test short.
     options: { stickyQueueScheduleToStartTimeout: '1s' },
