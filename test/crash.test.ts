@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Client } from '@temporalio/client';
@@ -9,6 +6,7 @@ import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, leakedKey, scratchDir, startWorker, temporalClient, uniqueQueue } from './support/env';
 import { keysOf, leakInput, standardInventory } from './support/fixtures';
+import { spawnWorker } from './support/worker-child';
 
 let client: Client;
 let close: () => Promise<void>;
@@ -27,28 +25,15 @@ test('a worker killed in the middle of the runbook: a new worker finishes it wit
   const taskQueue = uniqueQueue('crash');
   const dataDir = scratchDir('crash');
   const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url });
-  const inventoryFile = path.join(dataDir, 'inventory.yaml');
-  writeFileSync(inventoryFile, inventory);
-
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'worker-process.ts')], {
-    env: { ...process.env, TASK_QUEUE: taskQueue, INVENTORY_FILE: inventoryFile, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((r) => child.once('exit', r));
+  const worker1 = await spawnWorker({ taskQueue, inventory, dataDir });
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d) => String(d).includes('ready') && resolve());
-      child.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-    });
-
     // Hold the deploy "running" and kill the worker while it follows it: the keys are rotated and the
     // secrets written, the deploy was requested, the runbook is half done.
     hook.gate = false;
     const polled = new Promise<void>((resolve) => (hook.onPoll = () => resolve()));
     const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
     await polled;
-    child.kill('SIGKILL');
-    await exited;
+    await worker1.kill('SIGKILL');
     hook.gate = true;
 
     const worker = await startWorker({ taskQueue, inventory, dataDir });
@@ -71,6 +56,6 @@ test('a worker killed in the middle of the runbook: a new worker finishes it wit
     }
   } finally {
     hook.onPoll = undefined;
-    if (child.exitCode === null) child.kill('SIGKILL');
+    await worker1.kill();
   }
 });

@@ -16,11 +16,14 @@ test('npm start runs the embedded Temporal server, worker and ingress, and stops
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   try {
-    await waitUntil(async () => out.includes('leakstop: ready'), 60_000, () => `npm start did not get ready:\n${out}`);
+    await waitUntil(async () => out.includes('"msg":"ready.'), 60_000, () => `npm start did not get ready:\n${out}`);
     expect(out).toContain(`UI http://localhost:${uiPort}`);
-    expect(out).toContain('worker polling task queue "leakstop"');
+    expect(out).toContain('worker polling task queue leakstop in namespace default');
     expect((await fetch(`http://127.0.0.1:${httpPort}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${uiPort}/`)).status).toBe(200);
+    // The embedded UI asks Leakstop's codec server to decrypt payloads for people.
+    const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+    expect(settings.Codec.Endpoint).toBe(`http://localhost:${httpPort}/codec`);
 
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

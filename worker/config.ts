@@ -17,6 +17,10 @@ export interface LeakstopConfig {
   /** Embedded dev server ports. */
   temporalPort: number;
   uiPort: number;
+  /** Bearer tokens for the codec server; none means loopback-only (local default). */
+  codecTokens: string[];
+  /** Temporal UI origins allowed to call the codec server (CORS). */
+  codecOrigins: string[];
 }
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -43,8 +47,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LeakstopConfig
     },
     temporalPort: port('LEAKSTOP_TEMPORAL_PORT', 7233),
     uiPort: port('LEAKSTOP_TEMPORAL_UI_PORT', 8233),
+    codecTokens: list(env.LEAKSTOP_CODEC_TOKENS),
+    codecOrigins: env.LEAKSTOP_CODEC_ORIGINS
+      ? list(env.LEAKSTOP_CODEC_ORIGINS)
+      : [`http://localhost:${port('LEAKSTOP_TEMPORAL_UI_PORT', 8233)}`, `http://127.0.0.1:${port('LEAKSTOP_TEMPORAL_UI_PORT', 8233)}`],
   };
 }
+
+const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 /** Reads and validates the inventory; with no file configured, Leakstop knows no consumers. */
 export async function loadInventory(file: string | undefined): Promise<Inventory> {

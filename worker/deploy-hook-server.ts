@@ -18,6 +18,8 @@ export class DeployHookServer {
   readonly deploys = new Map<string, DeployRecord>();
   onPost?: (d: DeployRecord) => void;
   onPoll?: (d: DeployRecord) => void;
+  /** Answers a POST instead of the deploy, when set (tests of failing hooks). */
+  refuse?: (d: { idempotencyKey: string }) => Promise<{ status: number; body: string } | undefined>;
   /** While false, deploys stay "running". */
   gate = true;
   private server?: Server;
@@ -32,6 +34,11 @@ export class DeployHookServer {
       if (req.method === 'POST' && req.url === '/deploy') {
         const key = String(req.headers['idempotency-key'] ?? '');
         if (!key) return json(400, { error: 'Idempotency-Key header is required' });
+        const refusal = await this.refuse?.({ idempotencyKey: key });
+        if (refusal) {
+          res.writeHead(refusal.status, { 'content-type': 'text/plain' });
+          return res.end(refusal.body);
+        }
         let d = [...this.deploys.values()].find((x) => x.idempotencyKey === key);
         if (!d) {
           d = { id: `dep-${this.deploys.size + 1}`, idempotencyKey: key, body: JSON.parse(await readBody(req)), posts: 0, polls: 0 };

@@ -20,6 +20,8 @@ export async function startEmbeddedTemporal(opts: {
   port?: number;
   ui?: boolean;
   uiPort?: number;
+  /** Where the UI asks to decode payloads (Leakstop's codec server). */
+  codecEndpoint?: string;
 }): Promise<EmbeddedTemporal> {
   mkdirSync(opts.dataDir, { recursive: true });
   const env = await TestWorkflowEnvironment.createLocal({
@@ -32,6 +34,7 @@ export async function startEmbeddedTemporal(opts: {
       uiPort: opts.ui ? opts.uiPort : undefined,
       searchAttributes: Object.values(SA),
       log: { format: 'pretty', level: 'error' },
+      extraArgs: opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : [],
     },
   });
   return {

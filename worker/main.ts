@@ -1,8 +1,11 @@
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { redact } from '../domain/redact';
+import { codecServer } from '../triggers/codec-server';
 import { createIngress } from '../triggers/http';
-import { loadCodecKeys } from './codec';
+import { AesGcmCodec, loadCodecKeys } from './codec';
 import { loadConfig, loadInventory } from './config';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded-temporal';
+import { createLogger, installTemporalLogging } from './log';
 import { buildDeps, createWorker } from './wiring';
 
 /**
@@ -10,20 +13,27 @@ import { buildDeps, createWorker } from './wiring';
  * ingress. LEAKSTOP_ROLE=worker|ingress runs one of them, as the production compose file does.
  */
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const log = createLogger();
+  installTemporalLogging(log);
   const cfg = loadConfig();
   const role = process.env.LEAKSTOP_ROLE ?? 'all';
   if (!['all', 'worker', 'ingress'].includes(role)) throw new Error(`LEAKSTOP_ROLE: must be all, worker or ingress, got "${role}"`);
   const inventory = await loadInventory(cfg.inventoryPath); // a bad config stops start-up here, before anything runs
-
-  const keys = loadCodecKeys(cfg.dataDir, process.env, (s) => console.log(`leakstop: ${s}`));
+  const keys = loadCodecKeys(cfg.dataDir, process.env, (s) => log.warn(s));
+  const httpPort = Number(process.env.LEAKSTOP_HTTP_PORT ?? 8080);
 
   let embedded: EmbeddedTemporal | undefined;
   let address = cfg.temporalAddress;
   if (!address) {
-    embedded = await startEmbeddedTemporal({ dataDir: cfg.dataDir, port: cfg.temporalPort, ui: true, uiPort: cfg.uiPort });
+    embedded = await startEmbeddedTemporal({
+      dataDir: cfg.dataDir,
+      port: cfg.temporalPort,
+      ui: true,
+      uiPort: cfg.uiPort,
+      codecEndpoint: `http://localhost:${httpPort}/codec`,
+    });
     address = embedded.address;
-    console.log(`leakstop: embedded Temporal at ${address}, UI ${embedded.uiUrl}, data in ${cfg.dataDir}`);
+    log.info(`embedded Temporal at ${address}, UI ${embedded.uiUrl}, data in ${cfg.dataDir}`);
   }
 
   const stops: (() => Promise<void>)[] = [];
@@ -37,23 +47,26 @@ async function main(): Promise<void> {
       await running;
       await connection.close();
     });
-    console.log(`leakstop: worker polling task queue "${cfg.taskQueue}" in namespace "${cfg.namespace}"`);
+    log.info(`worker polling task queue ${cfg.taskQueue} in namespace ${cfg.namespace}`);
   }
   if (role !== 'worker') {
-    const port = Number(process.env.LEAKSTOP_HTTP_PORT ?? 8080);
-    const server = createIngress({ healthy: () => true });
-    await new Promise<void>((r) => server.listen(port, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));
+    const server = createIngress({
+      log,
+      healthy: () => true,
+      routes: [codecServer({ codec: new AesGcmCodec(keys), tokens: cfg.codecTokens, origins: cfg.codecOrigins })],
+    });
+    await new Promise<void>((r) => server.listen(httpPort, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));
     stops.push(() => new Promise((r) => server.close(() => r())));
-    console.log(`leakstop: ingress on http://localhost:${port} (GET /healthz)`);
+    log.info(`ingress on http://localhost:${httpPort} (GET /healthz, POST /codec/decode)`);
   }
-  console.log(`leakstop: ready. Report a leak with: npm run leakstop -- incident start --credential <AKIA…> --by <you>`);
+  log.info('ready. Report a leak with: npm run leakstop -- incident start --credential <AKIA…> --by <you>');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`leakstop: ${signal}, stopping`);
-    for (const s of stops.reverse()) await s().catch((e) => console.error(e));
+    log.info(`${signal}, stopping`);
+    for (const s of stops.reverse()) await s().catch((err) => log.error({ err }, 'stop failed'));
     await embedded?.stop();
     process.exit(0);
   };
@@ -63,7 +76,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    console.error(`leakstop: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    // Start-up errors are for the person at the terminal: plain text, redacted like everything else.
+    console.error(`leakstop: ${redact(err instanceof Error ? err.message : String(err))}`);
+    process.exitCode = 1;
   });
 }

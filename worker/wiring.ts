@@ -14,6 +14,7 @@ import { Registry } from '../providers/registry';
 import type { Notifier } from '../providers/types';
 import type { CodecKeys } from './codec';
 import { leakstopDataConverter } from './data-converter';
+import { redactingActivityErrors, redactingNotifier, redactingSink } from './redaction';
 
 export interface DepsOptions {
   inventory: Inventory;
@@ -35,8 +36,8 @@ export function buildDeps(o: DepsOptions): ActivityDeps {
     inventory: o.inventory,
     registry,
     vault,
-    notifier: o.notifier ?? new ConsoleNotifier(),
-    postMortems: new MarkdownFileSink(o.reportsDir),
+    notifier: redactingNotifier(o.notifier ?? new ConsoleNotifier()),
+    postMortems: redactingSink(new MarkdownFileSink(o.reportsDir)),
   };
 }
 
@@ -58,6 +59,7 @@ export async function createWorker(o: {
     taskQueue: o.taskQueue,
     activities: createActivities(o.deps),
     dataConverter: leakstopDataConverter(o.keys),
+    interceptors: { activity: [redactingActivityErrors] },
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     ...o.options,
   });

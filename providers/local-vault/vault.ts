@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { registerSecret } from '../../domain/redact';
 import type { SecretMaterial, SecretVault } from '../types';
 
 /**
@@ -14,6 +15,7 @@ export class LocalFileVault implements SecretVault {
   constructor(private readonly dir: string) {}
 
   async put(handle: string, material: SecretMaterial): Promise<void> {
+    Object.values(material).forEach(registerSecret);
     const key = await this.masterKey();
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -28,7 +30,9 @@ export class LocalFileVault implements SecretVault {
     if (!data) return undefined;
     const decipher = createDecipheriv('aes-256-gcm', await this.masterKey(), data.subarray(0, 12));
     decipher.setAuthTag(data.subarray(12, 28));
-    return JSON.parse(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8'));
+    const material: SecretMaterial = JSON.parse(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8'));
+    Object.values(material).forEach(registerSecret); // a new worker process learns what to redact
+    return material;
   }
 
   async delete(handle: string): Promise<void> {

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { parseInventory } from '../../domain/inventory';
+import { createLogger, installTemporalLogging } from '../../worker/log';
 import { buildDeps, createWorker } from '../../worker/wiring';
 import { awsConfig, codecKeys, testEnv } from './env';
 
 // A worker in its own process, so a test can SIGKILL it mid-runbook like a crashed host.
 // Env: LEAKSTOP_TEST_ENV, TASK_QUEUE, INVENTORY_FILE, DATA_DIR.
 async function run() {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // Logs as in production: JSON lines on stdout through the redacting logger (the canary reads them).
+  installTemporalLogging(createLogger(), 'INFO');
   const dataDir = process.env.DATA_DIR!;
   const connection = await NativeConnection.connect({ address: testEnv().temporalAddress });
   const deps = buildDeps({

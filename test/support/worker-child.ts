@@ -1,0 +1,29 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Starts test/support/worker-process.ts in its own process; resolves once it polls. */
+export async function spawnWorker(o: { taskQueue: string; inventory: string; dataDir: string }) {
+  const inventoryFile = path.join(o.dataDir, 'inventory.yaml');
+  writeFileSync(inventoryFile, o.inventory);
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
+    env: { ...process.env, TASK_QUEUE: o.taskQueue, INVENTORY_FILE: inventoryFile, DATA_DIR: o.dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', () => output.includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`worker process exited early (${code}):\n${output}`)));
+  });
+  return {
+    child,
+    output: () => output,
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (child.exitCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
