@@ -64,9 +64,13 @@ export function loadCodecKeys(dataDir: string, env: NodeJS.ProcessEnv = process.
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     const id = `local-${new Date().toISOString().slice(0, 10)}`;
-    writeFileSync(file, JSON.stringify({ active: id, keys: { [id]: randomBytes(32).toString('base64') } }, null, 2), { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
-    say(`generated a payload encryption key "${id}" in ${file} (owner-only); back it up: without it, histories cannot be read`);
+    try {
+      writeFileSync(file, JSON.stringify({ active: id, keys: { [id]: randomBytes(32).toString('base64') } }, null, 2), { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+      say(`generated a payload encryption key "${id}" in ${file} (owner-only); back it up: without it, histories cannot be read`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // another process made it first
+    }
   }
   const raw = JSON.parse(readFileSync(file, 'utf8')) as { active: string; keys: Record<string, string> };
   return { active: raw.active, keys: Object.fromEntries(Object.entries(raw.keys).map(([id, k]) => [id, Buffer.from(k, 'base64')])) };
