@@ -1,0 +1,96 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { reportLeak } from '../triggers/incidents';
+import { AesGcmCodec } from '../worker/codec';
+import { leakstopDataConverter } from '../worker/data-converter';
+import { DeployHookServer } from '../worker/deploy-hook-server';
+import { decideUpdate } from '../workflows/definitions';
+import { codecKeys, leakedKey, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { leakInput, standardInventory, waitForState } from './support/fixtures';
+
+// The determinism guard. Histories recorded by earlier versions (test/histories/*.json, payloads
+// decoded: they hold no secret, the canary proves it) must replay against the current workflow code,
+// or a change would break incidents that are running in production when it is deployed.
+// Re-record with: LEAKSTOP_RECORD_HISTORIES=1 npx jest test/replay.test.ts
+
+const DIR = path.join(__dirname, 'histories');
+const History = temporal.api.history.v1.History;
+const replayOptions = () => ({ workflowBundle: { codePath: testEnv().bundlePath }, dataConverter: leakstopDataConverter(codecKeys()) });
+
+test('histories recorded by earlier versions replay against the current workflow code', async () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+  expect(files.length).toBeGreaterThanOrEqual(3);
+  for (const f of files) {
+    const history = History.fromObject(JSON.parse(readFileSync(path.join(DIR, f), 'utf8')));
+    await expect(Worker.runReplayHistory(replayOptions(), history, f)).resolves.toBeUndefined();
+  }
+});
+
+describe('fresh incidents replay', () => {
+  let client: Client;
+  let close: () => Promise<void>;
+  const hook = new DeployHookServer();
+  beforeAll(async () => {
+    ({ client, close } = await temporalClient());
+    await hook.start();
+  });
+  afterAll(async () => {
+    await close();
+    await hook.stop();
+  });
+
+  const scenarios: Record<string, { policy?: Record<string, unknown>; hookPath?: string; person?: (id: string) => Promise<void> }> = {
+    'immediate-completed': {},
+    'after-rotation-completed': { policy: { contain: 'after-rotation' } },
+    'deploy-failed-then-skipped': {
+      hookPath: '/missing',
+      person: async (id) => {
+        await waitForState(client, id, (s) => s.status === 'waiting');
+        await client.workflow.getHandle(id).executeUpdate(decideUpdate, { args: [{ decision: 'skip', by: 'replay' }] });
+      },
+    },
+  };
+
+  test.each(Object.keys(scenarios))('%s', async (name) => {
+    const sc = scenarios[name]!;
+    const leak = await leakedKey('replay');
+    const taskQueue = uniqueQueue('replay');
+    const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: `${hook.url}${sc.hookPath ?? ''}` }) });
+    try {
+      const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId, sc.policy ? { policy: sc.policy } : {}));
+      await sc.person?.(incidentId);
+      await client.workflow.getHandle(incidentId).result();
+      const history = await client.workflow.getHandle(incidentId).fetchHistory();
+      await decodeInPlace(history);
+      await Worker.runReplayHistory(replayOptions(), history, incidentId);
+      if (process.env.LEAKSTOP_RECORD_HISTORIES === '1') {
+        mkdirSync(DIR, { recursive: true });
+        const json = History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String });
+        writeFileSync(path.join(DIR, `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
+      }
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+/** Replaces every encrypted payload in a history with its plaintext, so it can be kept in the repo. */
+async function decodeInPlace(value: unknown): Promise<void> {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+  const codec = new AesGcmCodec(codecKeys());
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v && typeof v === 'object' && 'metadata' in v && 'data' in v) {
+      (value as Record<string, unknown>)[k] = (await codec.decode([v as Payload]))[0];
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i];
+        if (item && typeof item === 'object' && 'metadata' in item && 'data' in item) v[i] = (await codec.decode([item as Payload]))[0];
+        else await decodeInPlace(item);
+      }
+    } else await decodeInPlace(v);
+  }
+}
