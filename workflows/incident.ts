@@ -27,7 +27,10 @@ const retry: RetryPolicy = {
   // Retrying cannot fix these: the step goes to a person instead.
   nonRetryableErrorTypes: ['PermanentError', 'ValidationError', 'ConfigError'],
 };
-const act = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry });
+// Provider calls take well under a second; a short timeout lets a crashed worker's attempt be
+// retried elsewhere quickly. Verification waits for a new key to propagate, so it gets longer.
+const act = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry });
+const slow = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry });
 // Deploys can take long; the heartbeat lets a crashed worker's attempt be retried within seconds.
 const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '10s', retry });
 
@@ -146,7 +149,7 @@ async function runbook(incident: Incident): Promise<void> {
   if (fresh === SKIPPED) {
     incident.record('verify', 'new key', 'not run: no new credential (regenerate was skipped)', 'skipped');
   } else {
-    const v = await incident.step('verify', 'check keys', () => act.verify(provider, cred, owner, fresh));
+    const v = await incident.step('verify', 'check keys', () => slow.verify(provider, cred, owner, fresh));
     if (v !== SKIPPED) {
       s.verification = v;
       incident.record('verify', 'check keys', v.detail);

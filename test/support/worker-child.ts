@@ -3,11 +3,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Starts test/support/worker-process.ts in its own process; resolves once it polls. */
-export async function spawnWorker(o: { taskQueue: string; inventory: string; dataDir: string }) {
+export async function spawnWorker(o: { taskQueue: string; inventory: string; dataDir: string; crashAfter?: string }) {
   const inventoryFile = path.join(o.dataDir, 'inventory.yaml');
   writeFileSync(inventoryFile, o.inventory);
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
-    env: { ...process.env, TASK_QUEUE: o.taskQueue, INVENTORY_FILE: inventoryFile, DATA_DIR: o.dataDir },
+    env: { ...process.env, TASK_QUEUE: o.taskQueue, INVENTORY_FILE: inventoryFile, DATA_DIR: o.dataDir, ...(o.crashAfter ? { CRASH_AFTER: o.crashAfter } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -20,6 +20,7 @@ export async function spawnWorker(o: { taskQueue: string; inventory: string; dat
   });
   return {
     child,
+    exited,
     output: () => output,
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       if (child.exitCode === null) child.kill(signal);

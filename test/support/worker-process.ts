@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import { parseInventory } from '../../domain/inventory';
 import { createLogger, installTemporalLogging } from '../../worker/log';
 import { buildDeps, createWorker } from '../../worker/wiring';
@@ -26,10 +26,27 @@ async function run() {
     keys: codecKeys(),
     workflowBundlePath: testEnv().bundlePath,
     // A dead worker's sticky queue is abandoned after this; keeps the test short.
-    options: { stickyQueueScheduleToStartTimeout: '1s' },
+    options: {
+      stickyQueueScheduleToStartTimeout: '1s',
+      // CRASH_AFTER=<activity>: die like a lost host right after that activity's side effect is done
+      // and before Temporal hears of it, the worst moment for idempotency.
+      ...(process.env.CRASH_AFTER ? { interceptors: { activity: [crashAfter(process.env.CRASH_AFTER)] } } : {}),
+    },
   });
   process.stdout.write('ready\n');
   await worker.run();
+}
+
+function crashAfter(activityType: string): ActivityInterceptorsFactory {
+  return (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const result = await next(input);
+        if (ctx.info.activityType === activityType) process.kill(process.pid, 'SIGKILL');
+        return result;
+      },
+    },
+  });
 }
 
 run().catch((err) => {

@@ -1,0 +1,73 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { Client } from '@temporalio/client';
+import type { IncidentState } from '../domain/incident';
+import { reportLeak } from '../triggers/incidents';
+import { DeployHookServer } from '../worker/deploy-hook-server';
+import { awsConfig, leakedKey, scratchDir, startWorker, temporalClient, uniqueQueue } from './support/env';
+import { keysOf, leakInput, standardInventory } from './support/fixtures';
+import { spawnWorker } from './support/worker-child';
+
+// Crash points: a worker dies right after each activity's side effect (before Temporal hears of it),
+// a new worker takes over, and the incident still ends with every side effect exactly once.
+
+const POINTS = ['identify', 'plan', 'describe', 'contain', 'regenerate', 'updateEnvironment', 'redeploy', 'awaitDeploy', 'verify', 'revoke', 'forgetSecret', 'writePostMortem'];
+const LANES = 6; // crash scenarios run side by side; each waits out an activity timeout
+
+let client: Client;
+let close: () => Promise<void>;
+const hook = new DeployHookServer();
+beforeAll(async () => {
+  ({ client, close } = await temporalClient());
+  await hook.start();
+});
+afterAll(async () => {
+  await close();
+  await hook.stop();
+});
+
+async function crashAt(point: string): Promise<string[]> {
+  const leak = await leakedKey(`cp-${point.toLowerCase().slice(0, 10)}`);
+  const taskQueue = uniqueQueue('crashpoint');
+  const dataDir = scratchDir('crashpoint');
+  const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url });
+  const doomed = await spawnWorker({ taskQueue, inventory, dataDir, crashAfter: point });
+  const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
+  const died = await Promise.race([doomed.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
+  await doomed.kill();
+  const problems: string[] = [];
+  if (!died) problems.push(`${point}: the worker never reached the crash point`);
+
+  const worker = await startWorker({ taskQueue, inventory, dataDir });
+  try {
+    const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+    const check = (ok: boolean, what: string) => ok || problems.push(`${point}: ${what}`);
+    check(s.status === 'completed', `status ${s.status}`);
+    const keys = (await keysOf(leak.user)).map((k) => k.id);
+    check(keys.length === 1 && keys[0] === s.newCredential?.id, `keys ${keys.length} (expected only the new one)`);
+    const sm = await new SecretsManagerClient(awsConfig()).send(new ListSecretVersionIdsCommand({ SecretId: `${leak.user}/api/aws` }));
+    check(sm.Versions?.length === 1, `${sm.Versions?.length} Secrets Manager versions`);
+    const ssm = await new SSMClient(awsConfig()).send(new GetParameterHistoryCommand({ Name: `/${leak.user}/worker/aws-secret` }));
+    check(ssm.Parameters?.length === 1, `${ssm.Parameters?.length} SSM versions`);
+    const deploys = [...hook.deploys.values()].filter((d) => d.idempotencyKey.startsWith(incidentId));
+    check(deploys.length === 1, `${deploys.length} deploys`);
+    const reports = readdirSync(path.join(dataDir, 'reports')).filter((f) => f.startsWith(incidentId));
+    check(reports.length === 1 && reports[0] === `${incidentId}.md`, `post-mortem files: ${reports.join(', ')}`);
+  } finally {
+    await worker.stop();
+  }
+  return problems;
+}
+
+test(`a worker killed after each of ${POINTS.length} activities: every incident finishes with each side effect once`, async () => {
+  const problems: string[] = [];
+  const queue = [...POINTS];
+  await Promise.all(
+    Array.from({ length: LANES }, async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) problems.push(...(await crashAt(p)));
+    }),
+  );
+  expect(problems).toEqual([]);
+}, 300_000);
