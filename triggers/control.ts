@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest } from '../domain/incident';
-import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, INCIDENT_WORKFLOW_TYPE, statusQuery } from '../workflows/definitions';
+import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery } from '../workflows/definitions';
 import { reportLeak, type Started } from './incidents';
 
 /**
@@ -42,6 +42,11 @@ export class IncidentControl {
 
   done(incidentId: string, req: ManualDoneRequest): Promise<string> {
     return this.client.workflow.getHandle(incidentId).executeUpdate(doneUpdate, { args: [req] });
+  }
+
+  /** Adds a note to the incident's timeline (who did or tried what). */
+  note(incidentId: string, by: string, text: string): Promise<void> {
+    return this.client.workflow.getHandle(incidentId).signal(noteSignal, { by, text });
   }
 
   abort(incidentId: string, req: AbortRequest): Promise<string> {

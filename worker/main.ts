@@ -1,11 +1,16 @@
 import { NativeConnection } from '@temporalio/worker';
 import { redact } from '../domain/redact';
-import { codecServer } from '../triggers/codec-server';
+import path from 'node:path';
+import { LocalFileVault } from '../providers/local-vault/vault';
+import { IncidentControl } from '../triggers/control';
 import { createIngress } from '../triggers/http';
-import { AesGcmCodec, loadCodecKeys } from './codec';
+import { loadCodecKeys } from './codec';
 import { loadConfig, loadInventory } from './config';
 import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded-temporal';
+import { ingressRoutes } from './ingress';
 import { createLogger, installTemporalLogging } from './log';
+import { notifiersFromEnv } from './notifiers';
+import { connectClient } from './temporal-client';
 import { buildDeps, createWorker } from './wiring';
 
 /**
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
-    const deps = buildDeps({ inventory, aws: cfg.aws, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir });
+    const deps = buildDeps({ inventory, aws: cfg.aws, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv() });
     const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys });
     const running = worker.run();
     stops.push(async () => {
@@ -50,14 +55,14 @@ async function main(): Promise<void> {
     log.info(`worker polling task queue ${cfg.taskQueue} in namespace ${cfg.namespace}`);
   }
   if (role !== 'worker') {
-    const server = createIngress({
-      log,
-      healthy: () => true,
-      routes: [codecServer({ codec: new AesGcmCodec(keys), tokens: cfg.codecTokens, origins: cfg.codecOrigins })],
-    });
+    const { client, close } = await connectClient({ address, namespace: cfg.namespace, keys });
+    const control = new IncidentControl(client, cfg.taskQueue);
+    const vault = new LocalFileVault(path.join(cfg.dataDir, 'vault'));
+    const server = createIngress({ log, healthy: () => true, routes: await ingressRoutes({ cfg, keys, control, vault, log }) });
+    stops.push(close);
     await new Promise<void>((r) => server.listen(httpPort, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));
     stops.push(() => new Promise((r) => server.close(() => r())));
-    log.info(`ingress on http://localhost:${httpPort} (GET /healthz, POST /codec/decode)`);
+    log.info(`ingress on http://localhost:${httpPort} (GET /healthz, POST /codec/*, /webhooks/*, /slack/events)`);
   }
   log.info('ready. Report a leak with: npm run leakstop -- incident start --credential <AKIA…> --by <you>');
 

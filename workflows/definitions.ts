@@ -6,6 +6,8 @@ import type { Report } from '../domain/schemas';
 // The incident workflow's public surface: what clients (CLI, triggers, Slack, tests) may call.
 
 export const statusQuery = defineQuery<IncidentState>('status');
+/** Something a person said or tried (e.g. a refused approval), for the timeline and post-mortem. */
+export const noteSignal = defineSignal<[{ by: string; text: string }]>('note');
 /** A further report of the same credential: joins the running incident. */
 export const reportSignal = defineSignal<[Report]>('report');
 /** A person's answer to a failed step: retry, skip or abort. `step` may be omitted when only one waits. */

@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
   workflowInfo,
@@ -18,6 +19,11 @@ import { Incident, IncidentAborted, SKIPPED } from './runtime';
 export * from './definitions';
 
 type Activities = ReturnType<typeof createActivities>;
+
+// Patches keep incidents that were running when a release changed the workflow's commands
+// replayable (test/replay.test.ts replays histories recorded before each patch).
+/** 2026-11: a notification when regenerate, redeploy, verify and revoke finish (Slack thread replies). */
+const DONE_NOTIFICATIONS = 'done-notifications';
 
 const retry: RetryPolicy = {
   initialInterval: '500ms',
@@ -135,6 +141,7 @@ async function runbook(incident: Incident): Promise<void> {
   if (fresh !== SKIPPED) {
     s.newCredential = { id: fresh.id, removed: fresh.removed };
     incident.record('regenerate', 'create key', `new key ${redactId(fresh.id)}${fresh.removed.length ? `; removed ${fresh.removed.map(redactId).join(', ')}` : ''}`);
+    if (patched(DONE_NOTIFICATIONS)) await incident.tell('regenerate', 'done', `rotated: new credential ${redactId(fresh.id)}`);
     await updateEnvironments(incident, fresh, ctx);
     await redeploy(incident, ctx);
   } else {
@@ -153,6 +160,7 @@ async function runbook(incident: Incident): Promise<void> {
     if (v !== SKIPPED) {
       s.verification = v;
       incident.record('verify', 'check keys', v.detail);
+      if (patched(DONE_NOTIFICATIONS)) await incident.tell('verify', 'done', `verified: ${v.detail}`);
     }
   }
 
@@ -161,6 +169,7 @@ async function runbook(incident: Incident): Promise<void> {
   if (revoked !== SKIPPED) {
     s.revocation = revoked;
     incident.record('revoke', 'delete key', revoked.summary);
+    if (patched(DONE_NOTIFICATIONS)) await incident.tell('revoke', 'done', `revoked: ${revoked.summary}`);
   }
   if (fresh !== SKIPPED) await act.forgetSecret(fresh.handle);
 }
@@ -199,6 +208,7 @@ async function redeploy(incident: Incident, ctx: () => Parameters<Activities['re
       if (r === SKIPPED) return;
       s.deploys.push(r);
       incident.record('redeploy', step, `deploy ${r.id} ${r.status}`);
+      if (patched(DONE_NOTIFICATIONS)) await incident.tell('redeploy', 'done', `deployed ${consumer.name}: ${r.id} ${r.status}`);
     }),
   );
 }

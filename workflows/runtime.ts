@@ -14,14 +14,14 @@ import { durationMs } from '../domain/duration';
 import { severityOf, type Decision, type IncidentState, type ManualDoneRequest, type Waiting } from '../domain/incident';
 import type { NewCredential } from '../domain/results';
 import type { Phase } from '../domain/schemas';
-import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, reportSignal, SA, statusQuery } from './definitions';
+import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, noteSignal, reportSignal, SA, statusQuery } from './definitions';
 
 // The machinery under the runbook: state, timeline, approval gates, and the rule that a step which
 // fails for good waits for a person (retry / skip / abort) instead of failing the incident.
 
 const { notify } = proxyLocalActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '10s',
-  retry: { maximumAttempts: 3 },
+  retry: { maximumAttempts: 5, initialInterval: '500ms', maximumInterval: '5s' },
 });
 
 export const SKIPPED = Symbol('skipped');
@@ -46,6 +46,7 @@ export class Incident {
       s.reports.push(report);
       this.log('incident', `reported again via ${report.exposure.source}${report.exposure.url ? ` (${report.exposure.url})` : ''}`, report.requestedBy);
     });
+    setHandler(noteSignal, ({ by, text }) => this.log('incident', `note: ${text.slice(0, 500)}`, by));
     setHandler(
       decideUpdate,
       ({ step, decision, by, note }) => {
@@ -126,6 +127,7 @@ export class Incident {
 
   async tell(phase: string, kind: 'started' | 'progress' | 'done' | 'failed' | 'waiting' | 'finished', message: string) {
     const s = this.state;
+    // A notifier that is down (Slack outage) must not stop the runbook: the failure goes on the timeline.
     await notify({
       incidentId: s.incidentId,
       phase,
@@ -141,6 +143,9 @@ export class Incident {
         waiting: s.waiting,
         postMortemUrl: s.postMortem?.url,
       },
+    }).catch((err) => {
+      if (isCancellation(err)) throw err;
+      this.log(phase as Phase, `notification failed: ${failureMessage(err)}`);
     });
   }
 

@@ -1,0 +1,96 @@
+import type { App } from '@slack/bolt';
+import { redactId } from '../../domain/credential';
+import { incidentIdFor } from '../../domain/fingerprint';
+import { severityOf, type IncidentState } from '../../domain/incident';
+import { recordRefusal, refusal, type SlackDeps } from './deps';
+import { reportView } from './report-modal';
+import { errorText } from './reply';
+import { findSecret, pastedSecretMessage } from './secrets';
+
+// The slash command: `report` opens the modal, `status [incident]`, `list`, `help`.
+// Every answer is ephemeral: incident details go to whoever asked, not to the channel.
+
+const AWS_KEY_ID = /^(?:AKIA|ASIA)[A-Z2-7]{16}$/;
+const INCIDENT_ID = /^leak-[a-z0-9-]+-[0-9a-f]{16}$/;
+
+export function registerCommands(app: App, deps: SlackDeps): void {
+  app.command(deps.command, async ({ command, ack, respond, client }) => {
+    // Slack gives three seconds; Temporal and group lookups may take longer.
+    await ack();
+    const say = (text: string) => respond({ response_type: 'ephemeral', text });
+    const [verb = 'help', arg] = command.text.trim().split(/\s+/).filter(Boolean);
+    const secret = findSecret(command.text);
+    try {
+      switch (verb.toLowerCase()) {
+        case 'report': {
+          if (!(await deps.access.allows('report', command.user_id))) {
+            await recordRefusal(deps, undefined, command.user_id, 'report an incident');
+            return void (await say(refusal('report incidents')));
+          }
+          const prefill = !secret && arg && AWS_KEY_ID.test(arg) ? arg : undefined;
+          // The trigger_id expires three seconds after the command: open the form before anything else.
+          await client.views.open({ trigger_id: command.trigger_id, view: reportView({ responseUrl: command.response_url, channel: command.channel_id }, prefill) });
+          if (secret) await say(pastedSecretMessage(secret));
+          return;
+        }
+        case 'status':
+        case 'list': {
+          if (!(await deps.access.allows('report', command.user_id))) {
+            await recordRefusal(deps, undefined, command.user_id, `read incident ${verb}`);
+            return void (await say(refusal('read incidents')));
+          }
+          if (secret) return void (await say(pastedSecretMessage(secret)));
+          return void (await (verb.toLowerCase() === 'list' || !arg ? list(deps, say) : status(deps, arg, say)));
+        }
+        default:
+          if (secret) await say(pastedSecretMessage(secret));
+          return void (await say(help(deps.command)));
+      }
+    } catch (err) {
+      deps.logger.error(`${deps.command} ${verb} failed: ${(err as Error).message}`);
+      await say(errorText(err, `\`${deps.command} ${verb}\``)).catch(() => undefined);
+    }
+  });
+}
+
+function help(command: string): string {
+  return [
+    '*Leakstop*: incident response for leaked credentials.',
+    `• \`${command} report [access key id]\`: report a leak (opens a form; never paste the secret itself)`,
+    `• \`${command} status [incident id | access key id]\`: where an incident stands`,
+    `• \`${command} list\`: open incidents`,
+    `• \`${command} help\`: this text`,
+    'Approve, decide and abort with the buttons in the incident thread.',
+  ].join('\n');
+}
+
+async function list(deps: SlackDeps, say: (text: string) => Promise<unknown>): Promise<void> {
+  const open = await deps.control.listOpen(20);
+  if (open.length === 0) return void (await say('No open incidents.'));
+  const lines = open.map((o) => `• \`${o.incidentId}\` (started ${o.startTime.toISOString()})`);
+  await say(`*Open incidents* (${open.length}${open.length === 20 ? ', newest first; more exist' : ''})\n${lines.join('\n')}`);
+}
+
+async function status(deps: SlackDeps, arg: string, say: (text: string) => Promise<unknown>): Promise<void> {
+  // The argument is only echoed once recognised: free text could be anything.
+  const incidentId = INCIDENT_ID.test(arg) ? arg : AWS_KEY_ID.test(arg) ? incidentIdFor('aws-iam', arg) : undefined;
+  if (!incidentId) return void (await say('Give an incident id (leak-aws-…) or an access key id (AKIA…).'));
+  try {
+    await say(summary(await deps.control.status(incidentId)));
+  } catch (err) {
+    await say(errorText(err, `status of \`${incidentId}\``));
+  }
+}
+
+export function summary(s: IncidentState): string {
+  const head = `*\`${s.incidentId}\`*: ${s.status}, phase ${s.phase}`;
+  const facts = [
+    `credential \`${redactId(s.input.credentialId)}\` (${s.input.provider})`,
+    `owner ${s.identification?.owner ?? 'not yet known'}`,
+    `severity ${severityOf(s.input)}`,
+    `started ${s.startedAt}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}`,
+  ];
+  const waiting = s.waiting.map((w) => `• waiting for ${w.kind}: ${w.step} (${w.options.join(' / ')})`);
+  const postMortem = s.postMortem ? [`post-mortem: ${s.postMortem.url}`] : [];
+  return [head, facts.join('; '), ...waiting, ...postMortem].join('\n');
+}

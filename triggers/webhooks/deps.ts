@@ -1,0 +1,38 @@
+import type { GitGuardianIncident } from './schemas';
+
+export interface Started {
+  incidentId: string;
+  joined: boolean;
+}
+
+/** A secret scanning alert as the GitHub REST API returns it: the only place the secret itself is. */
+export interface GitHubAlert {
+  secretType: string;
+  secret: string;
+  state: string;
+  htmlUrl: string;
+  publiclyLeaked?: boolean;
+  locations: { path?: string; startLine?: number; commitSha?: string; blobUrl?: string }[];
+}
+
+export interface WebhookDeps {
+  /** IncidentControl.report: validates, then starts the incident or joins the running one. */
+  report(input: unknown): Promise<Started>;
+  github: {
+    /** The current secret first, then the previous one while a rotation is under way. */
+    secrets: string[];
+    readAlert(repo: { owner: string; name: string }, alertNumber: number): Promise<GitHubAlert>;
+  };
+  gitguardian: {
+    token: string;
+    /** The credential id the inventory knows for this incident (e.g. by its hmsl_hash), else undefined. */
+    identify?(incident: GitGuardianIncident): string | undefined;
+  };
+  generic: { secret: string };
+  awsHealth: { sharedSecret: string; headerName?: string };
+  /** Stores a raw leaked secret in the vault and returns its handle. */
+  keepSecret(provider: string, secret: string): Promise<string>;
+  log?(line: string): void;
+  /** Milliseconds since the epoch, for signature timestamps. */
+  now?(): number;
+}

@@ -1,0 +1,19 @@
+import { createHash } from 'node:crypto';
+import { PROVIDERS } from '../../domain/credential';
+
+/** The access key id in a leaked value: the value itself, or the id half of an `id:secret` pair. */
+export function awsKeyIdIn(value: string): string | undefined {
+  return /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])/.exec(value)?.[0];
+}
+
+/** A GitHub token has no public id; a short hash names it (and its incident) without revealing it. */
+export function githubTokenId(token: string): string {
+  return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+}
+
+/** Checked before a secret is fetched or stored, so nothing is kept for a leak Leakstop cannot act on. */
+export function hasProvider(provider: string): boolean {
+  return (PROVIDERS as readonly string[]).includes(provider);
+}
+
+export const noProvider = (provider: string, what: string) => `Leakstop has no ${provider} provider yet (${what})`;

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { fingerprint } from '../domain/fingerprint';
+import type { ProviderKind } from '../domain/credential';
+import type { SecretVault } from '../providers/types';
+import { codecServer } from '../triggers/codec-server';
+import type { IncidentControl } from '../triggers/control';
+import type { Route } from '../triggers/http';
+import { createSlackApp } from '../triggers/slack/app';
+import { loadSlackConfig } from '../triggers/slack/config';
+import { createWebhookRoutes, type WebhookDeps } from '../triggers/webhooks';
+import { AesGcmCodec, type CodecKeys } from './codec';
+import type { LeakstopConfig } from './config';
+
+const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/**
+ * The ingress routes, each switched on by its configuration: the codec server always; scanner
+ * webhooks (an endpoint without its secret rejects every request); Slack when its variables are set.
+ */
+export async function ingressRoutes(o: {
+  cfg: LeakstopConfig;
+  keys: CodecKeys;
+  control: IncidentControl;
+  vault: SecretVault;
+  log: Logger;
+  readGitHubAlert?: WebhookDeps['github']['readAlert'];
+  env?: NodeJS.ProcessEnv;
+  slackApiUrl?: string;
+}): Promise<Route[]> {
+  const env = o.env ?? process.env;
+  const routes: Route[] = [codecServer({ codec: new AesGcmCodec(o.keys), tokens: o.cfg.codecTokens, origins: o.cfg.codecOrigins })];
+
+  routes.push(
+    createWebhookRoutes({
+      report: (input) => o.control.report(input),
+      github: {
+        secrets: list(env.LEAKSTOP_GITHUB_WEBHOOK_SECRETS),
+        readAlert:
+          o.readGitHubAlert ??
+          (async () => {
+            throw new Error('the GitHub API is not configured (LEAKSTOP_GITHUB_TOKEN)');
+          }),
+      },
+      gitguardian: { token: env.LEAKSTOP_GITGUARDIAN_TOKEN ?? '' },
+      generic: { secret: env.LEAKSTOP_GENERIC_WEBHOOK_SECRET ?? '' },
+      awsHealth: { sharedSecret: env.LEAKSTOP_AWS_HEALTH_SECRET ?? '' },
+      keepSecret: (provider, secret) => keepLeakedSecret(o.vault, provider as ProviderKind, secret),
+      log: (line) => o.log.info(line),
+    }),
+  );
+
+  const slack = loadSlackConfig(env);
+  if (slack) {
+    const { handle } = await createSlackApp({
+      config: slack,
+      control: o.control,
+      clientOptions: o.slackApiUrl ? { slackApiUrl: o.slackApiUrl } : undefined,
+      onRefused: (incidentId, who, what) => {
+        o.log.warn({ incidentId, who }, `refused: ${what}`);
+        if (incidentId) void o.control.note(incidentId, who, `refused: ${what}`).catch(() => undefined);
+      },
+    });
+    routes.push((req, res) => {
+      if (!req.url?.startsWith('/slack/')) return false;
+      handle(req, res);
+      return true;
+    });
+  }
+  return routes;
+}
+
+/** A leaked secret that a provider needs (a GitHub token) waits in the vault; the workflow gets its handle. */
+export async function keepLeakedSecret(vault: SecretVault, provider: ProviderKind, secret: string): Promise<string> {
+  const handle = `leaked/${provider}/${fingerprint(provider, secret)}`;
+  await vault.put(handle, { secret });
+  return handle;
+}
