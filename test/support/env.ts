@@ -17,6 +17,8 @@ export interface TestEnv {
   motoEndpoint: string;
   admin: { accessKeyId: string; secretAccessKey: string };
   bundlePath: string;
+  /** The dev server's web UI. */
+  uiUrl: string;
 }
 
 export function testEnv(): TestEnv {

@@ -5,6 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 import { WORKFLOWS_PATH } from '../../worker/wiring';
+import { freePort } from '../../worker/net';
 import { FAILURE_CONVERTER_PATH } from '../../worker/data-converter';
 import { randomBytes } from 'node:crypto';
 import type { TestEnv } from './env';
@@ -17,7 +18,9 @@ import type { TestEnv } from './env';
 export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; // said once, in the README
   const dir = mkdtempSync(path.join(tmpdir(), 'leakstop-test-'));
-  const [temporal, moto] = await Promise.all([startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal') }), startMoto()]);
+  // The web UI is on so the browser test can start an incident from it, as a person would.
+  const uiPort = await freePort();
+  const [temporal, moto] = await Promise.all([startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), ui: true, uiPort }), startMoto()]);
   (globalThis as Record<string, unknown>).__leakstop = { temporal, moto, dir };
 
   const admin = await enforceMotoAuth(moto.endpoint);
@@ -32,6 +35,7 @@ export default async function globalSetup(): Promise<void> {
     motoEndpoint: moto.endpoint,
     admin,
     bundlePath,
+    uiUrl: `http://localhost:${uiPort}`,
   };
   process.env.LEAKSTOP_TEST_ENV = JSON.stringify(env);
   // Every client and worker of the run (child processes too) encrypts with this key.
