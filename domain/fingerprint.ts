@@ -14,3 +14,11 @@ export function incidentIdFor(provider: ProviderKind, credentialId: string): str
   const short = provider === 'aws-iam' ? 'aws' : provider;
   return `leak-${short}-${fingerprint(provider, credentialId)}`;
 }
+
+/**
+ * The id of a credential that has no public one (a GitHub token): a short SHA-256 of its value. It names
+ * the incident and joins reports of the same token from any trigger, without revealing the token.
+ */
+export function secretId(secret: string): string {
+  return `sha256:${createHash('sha256').update(secret).digest('hex').slice(0, 16)}`;
+}

@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { cli } from '../triggers/cli';
 import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { abortUpdate, approveUpdate, decideUpdate, statusQuery } from '../workflows/definitions';
-import { leakedKey, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { leakedKey, RecordingNotifier, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
 import { keysOf, leakInput, standardInventory, waitForState } from './support/fixtures';
 
 // Joining, escalation and the decisions people make: the incident waits for them and never
@@ -72,7 +73,13 @@ test('a step that fails for good waits for a person; skip goes on and the skip i
     await expect(handle.executeUpdate(decideUpdate, { args: [{ decision: 'retry', by: 'x', step: 'nope' }] })).rejects.toThrow(WorkflowUpdateFailedError);
     await expect(handle.executeUpdate(approveUpdate, { args: [{ phase: 'revoke', by: 'x' }] })).rejects.toThrow(WorkflowUpdateFailedError);
 
-    await handle.executeUpdate(decideUpdate, { args: [{ decision: 'skip', by: 'frank', note: 'api redeployed by hand' }] });
+    const env = { ...process.env };
+    Object.assign(process.env, { TEMPORAL_ADDRESS: testEnv().temporalAddress, LEAKSTOP_TASK_QUEUE: taskQueue });
+    try {
+      expect(await cli(['incident', 'skip', incidentId, '--by', 'frank', '--note', 'api redeployed by hand'], () => undefined)).toBe(0);
+    } finally {
+      process.env = env;
+    }
     const s: IncidentState = await handle.result();
     expect(s.status).toBe('completed');
     expect(s.actions).toContainEqual(expect.objectContaining({ phase: 'redeploy', step: 'redeploy api', outcome: 'skipped', detail: 'skipped by frank: api redeployed by hand' }));
@@ -98,6 +105,27 @@ test('abort stops the runbook where it is, keeps the key contained, and still wr
     expect(s.timeline).toContainEqual(expect.objectContaining({ event: 'aborted: false positive drill', by: 'gina' }));
     expect(await keysOf(leak.user)).toEqual([{ id: leak.keyId, status: 'Inactive' }]);
     expect((await handle.query(statusQuery)).status).toBe('aborted');
+  } finally {
+    await worker.stop();
+  }
+});
+
+test('an approval nobody gives re-escalates every escalateAfter, on the timeline and to the notifier', async () => {
+  const leak = await leakedKey('escalate');
+  const taskQueue = uniqueQueue('escalate');
+  const notifier = new RecordingNotifier();
+  const worker = await startWorker({ taskQueue, notifier, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }) });
+  try {
+    const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId, { policy: { approvals: ['revoke'], escalateAfter: '1s' } }));
+    const s = await waitForState(client, incidentId, (st) => st.timeline.filter((t) => t.event.includes('escalated')).length >= 2);
+    expect(s.waiting).toEqual([expect.objectContaining({ kind: 'approval', phase: 'revoke' })]);
+    expect(notifier.events.filter((e) => e.kind === 'waiting' && e.message.startsWith('ESCALATION'))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ message: expect.stringContaining('ESCALATION 2') })]),
+    );
+    await client.workflow.getHandle(incidentId).executeUpdate(approveUpdate, { args: [{ phase: 'revoke', by: 'helen' }] });
+    const done: IncidentState = await client.workflow.getHandle(incidentId).result();
+    expect(done.status).toBe('completed');
+    expect(readFileSync(done.postMortem!.url, 'utf8')).toMatch(/still waiting for a person after .* escalated/);
   } finally {
     await worker.stop();
   }

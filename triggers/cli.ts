@@ -1,14 +1,18 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { redactId } from '../domain/credential';
-import type { IncidentState } from '../domain/incident';
+import type { Decision, IncidentState } from '../domain/incident';
+import type { Phase } from '../domain/schemas';
+import { LocalFileVault } from '../providers/local-vault/vault';
 import { ConfigError } from '../domain/inventory';
 import { ValidationError } from '../domain/issues';
 import { loadCodecKeys } from '../worker/codec';
 import { loadConfig } from '../worker/config';
 import { connectClient } from '../worker/temporal-client';
-import { abortUpdate, approveUpdate, decideUpdate, statusQuery } from '../workflows/definitions';
-import { reportLeak } from './incidents';
+import { IncidentControl } from './control';
+import { keepSecret } from './keep-secret';
 
 const USAGE = `leakstop incident <command>
 
@@ -17,8 +21,13 @@ const USAGE = `leakstop incident <command>
           [--severity low|medium|high|critical] [--contain immediate|after-rotation]
           [--quarantine] [--key-limit escalate|revoke-leaked-first] [--approve PHASE]… [--wait]
   status  <incident-id> [--json]
+  list
   approve <incident-id> --phase PHASE --by NAME
+  retry   <incident-id> [--step STEP] --by NAME [--note TEXT]     (a failed step: try again)
+  skip    <incident-id> [--step STEP] --by NAME [--note TEXT]     (a failed step: go on without it)
   decide  <incident-id> retry|skip|abort [--step STEP] --by NAME [--note TEXT]
+  done    <incident-id> [--credential-file FILE] --by NAME         (a manual step is done; FILE holds the
+          replacement secret, which goes to the vault in LEAKSTOP_DATA_DIR, never into the workflow)
   abort   <incident-id> --by NAME --reason TEXT
 
 Connects to TEMPORAL_ADDRESS, or to the embedded server of \`npm start\` (localhost:7233).`;
@@ -45,6 +54,7 @@ const OPTIONS = {
   step: { type: 'string' },
   note: { type: 'string' },
   reason: { type: 'string' },
+  'credential-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -62,6 +72,7 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
     keys: loadCodecKeys(cfg.dataDir),
   });
   const by = o.by ?? process.env.USER ?? 'cli';
+  const control = new IncidentControl(client, cfg.taskQueue);
   try {
     switch (command) {
       case 'start': {
@@ -71,7 +82,7 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
           ...(o['key-limit'] ? { keyLimit: o['key-limit'] } : {}),
           ...(o.approve ? { approvals: o.approve } : {}),
         };
-        const started = await reportLeak(client, cfg.taskQueue, {
+        const started = await control.report({
           provider: o.provider,
           credentialId: o.credential ?? '',
           requestedBy: by,
@@ -92,22 +103,37 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
         return 0;
       }
       case 'status': {
-        const state = await client.workflow.getHandle(need(id, 'incident-id')).query(statusQuery);
+        const state = await control.status(need(id, 'incident-id'));
         out(o.json ? JSON.stringify(state, null, 2) : render(state));
         return 0;
       }
+      case 'list':
+        for (const i of await control.listOpen()) out(`${i.incidentId}  started ${i.startTime.toISOString()}`);
+        return 0;
       case 'approve':
-        out(await client.workflow.getHandle(need(id, 'incident-id')).executeUpdate(approveUpdate, { args: [{ phase: need(o.phase, '--phase') as never, by }] }));
+        out(await control.approve(need(id, 'incident-id'), { phase: need(o.phase, '--phase') as Phase, by }));
         return 0;
       case 'decide':
-        out(
-          await client.workflow
-            .getHandle(need(id, 'incident-id'))
-            .executeUpdate(decideUpdate, { args: [{ decision: need(decision, 'retry|skip|abort') as never, by, step: o.step, note: o.note }] }),
-        );
+      case 'retry':
+      case 'skip': {
+        const choice = command === 'decide' ? need(decision, 'retry|skip|abort') : command;
+        out(await control.decide(need(id, 'incident-id'), { decision: choice as Decision, by, step: o.step, note: o.note }));
         return 0;
+      }
+      case 'done': {
+        // A replacement created by hand: its secret goes to the vault here, the workflow gets the handle.
+        const incidentId = need(id, 'incident-id');
+        let credential: { id: string; handle: string } | undefined;
+        if (o['credential-file']) {
+          const secret = readFileSync(o['credential-file'], 'utf8').trim();
+          const { provider } = (await control.status(incidentId)).input;
+          credential = await keepSecret(new LocalFileVault(path.join(cfg.dataDir, 'vault')), 'new', provider, secret);
+        }
+        out(await control.done(incidentId, { by, step: o.step, note: o.note, credential }));
+        return 0;
+      }
       case 'abort':
-        out(await client.workflow.getHandle(need(id, 'incident-id')).executeUpdate(abortUpdate, { args: [{ by, reason: need(o.reason, '--reason') }] }));
+        out(await control.abort(need(id, 'incident-id'), { by, reason: need(o.reason, '--reason') }));
         return 0;
       default:
         out(USAGE);

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import { fingerprint } from '../domain/fingerprint';
-import type { ProviderKind } from '../domain/credential';
 import type { SecretVault } from '../providers/types';
 import { codecServer } from '../triggers/codec-server';
 import type { IncidentControl } from '../triggers/control';
+import { keepSecret } from '../triggers/keep-secret';
 import type { Route } from '../triggers/http';
 import { createSlackApp } from '../triggers/slack/app';
 import { loadSlackConfig } from '../triggers/slack/config';
@@ -44,7 +43,7 @@ export async function ingressRoutes(o: {
       gitguardian: { token: env.LEAKSTOP_GITGUARDIAN_TOKEN ?? '' },
       generic: { secret: env.LEAKSTOP_GENERIC_WEBHOOK_SECRET ?? '' },
       awsHealth: { sharedSecret: env.LEAKSTOP_AWS_HEALTH_SECRET ?? '' },
-      keepSecret: (provider, secret) => keepLeakedSecret(o.vault, provider as ProviderKind, secret),
+      keepSecret: async (provider, secret) => (await keepSecret(o.vault, 'leaked', provider, secret)).handle,
       log: (line) => o.log.info(line),
     }),
   );
@@ -67,11 +66,4 @@ export async function ingressRoutes(o: {
     });
   }
   return routes;
-}
-
-/** A leaked secret that a provider needs (a GitHub token) waits in the vault; the workflow gets its handle. */
-export async function keepLeakedSecret(vault: SecretVault, provider: ProviderKind, secret: string): Promise<string> {
-  const handle = `leaked/${provider}/${fingerprint(provider, secret)}`;
-  await vault.put(handle, { secret });
-  return handle;
 }

@@ -211,7 +211,7 @@ export class Incident {
       (w.kind === 'approval' ? this.approvals.has(w.phase) : w.kind === 'manual' ? this.manualDone.has(w.step) : this.decisions.has(w.step));
     const every = durationMs(s.policy?.escalateAfter ?? '15m');
     for (let round = 1; !(await condition(answered, every)); round++) {
-      this.log(w.phase, `still waiting for a person after ${round * every / 60000} min: escalated`);
+      this.log(w.phase, `still waiting for a person after ${Math.round((round * every) / 1000)} s: escalated`);
       await this.tell(w.phase, 'waiting', `ESCALATION ${round}: ${w.step} still waits for a person: ${w.reason}`);
     }
     s.waiting.splice(s.waiting.indexOf(entry), 1);

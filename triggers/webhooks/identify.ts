@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { PROVIDERS } from '../../domain/credential';
+import { secretId } from '../../domain/fingerprint';
 
 /** The access key id in a leaked value: the value itself, or the id half of an `id:secret` pair. */
 export function awsKeyIdIn(value: string): string | undefined {
@@ -7,9 +7,7 @@ export function awsKeyIdIn(value: string): string | undefined {
 }
 
 /** A GitHub token has no public id; a short hash names it (and its incident) without revealing it. */
-export function githubTokenId(token: string): string {
-  return `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
-}
+export const githubTokenId = secretId;
 
 /** Checked before a secret is fetched or stored, so nothing is kept for a leak Leakstop cannot act on. */
 export function hasProvider(provider: string): boolean {
