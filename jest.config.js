@@ -6,6 +6,8 @@ module.exports = {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // octokit v5 is ESM-only; see test/support/octokit-in-jest.ts.
+  moduleNameMapper: { '^octokit$': '<rootDir>/test/support/octokit-in-jest.ts' },
   setupFiles: ['<rootDir>/test/support/quiet.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120_000,

@@ -3,8 +3,8 @@ import type { ProviderKind } from '../domain/credential';
 import type { IncidentState } from '../domain/incident';
 import { planFor, type Plan } from '../domain/inventory';
 import { renderPostMortem } from '../domain/report';
-import type { DeployHandle, NewCredential } from '../domain/results';
-import { renderSecret, type AwsKeyMaterial } from '../domain/secret-format';
+import type { ActionResult, DeployHandle, NewCredential } from '../domain/results';
+import { renderSecret } from '../domain/secret-format';
 import type { DeployerSpec, Inventory, PolicyOverrides, ResolvedConsumer } from '../domain/schemas';
 import type { Registry } from '../providers/registry';
 import { PermanentError, type IncidentContext, type LeakedCredential, type IncidentEvent, type Notifier, type PostMortemSink, type SecretVault } from '../providers/types';
@@ -15,6 +15,8 @@ export interface ActivityDeps {
   vault: SecretVault;
   notifier: Notifier;
   postMortems: PostMortemSink;
+  /** Closes scanner alerts once their credential is revoked (GitHub secret scanning), when configured. */
+  alerts?: { resolveAlert(repository: string, number: number, comment: string): Promise<ActionResult> };
 }
 
 /**
@@ -38,7 +40,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async contain(provider: ProviderKind, cred: LeakedCredential, owner: string, ctx: IncidentContext) {
-      return registry.credential(provider).contain(cred, owner, ctx);
+      const result = await registry.credential(provider).contain(cred, owner, ctx);
+      // When the credential stopped working, by this worker's clock: time to contain is measured from it.
+      return { ...result, at: new Date().toISOString() };
     },
 
     async regenerate(provider: ProviderKind, cred: LeakedCredential, owner: string, ctx: IncidentContext) {
@@ -56,7 +60,9 @@ export function createActivities(deps: ActivityDeps) {
     async updateEnvironment(consumer: ResolvedConsumer, handle: string, ctx: IncidentContext) {
       const material = await deps.vault.get(handle);
       if (!material) throw new PermanentError(`the new credential for ${consumer.name} is no longer in the vault`, 'not-found');
-      return registry.store(consumer.storeSpec.kind).write(consumer, renderSecret(material as AwsKeyMaterial, consumer.field), ctx);
+      const value = renderSecret(material, consumer.field);
+      if (value === undefined) throw new PermanentError(`consumer ${consumer.name} asks for "${consumer.field}", which this credential does not have`, 'invalid');
+      return registry.store(consumer.storeSpec.kind).write(consumer, value, ctx);
     },
 
     async redeploy(consumer: ResolvedConsumer, ctx: IncidentContext): Promise<DeployHandle> {
@@ -74,6 +80,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async notify(event: IncidentEvent) {
       await deps.notifier.notify(event);
+    },
+
+    async resolveAlert(alert: { repository: string; number: number }, comment: string): Promise<ActionResult> {
+      if (!deps.alerts) throw new PermanentError('closing GitHub alerts needs LEAKSTOP_GITHUB_TOKEN (secret scanning alerts: write)', 'invalid');
+      return deps.alerts.resolveAlert(alert.repository, alert.number, comment);
     },
 
     async writePostMortem(state: IncidentState) {

@@ -1,7 +1,7 @@
 // How people see a credential: never the value, only a short redacted id.
 // Pure and dependency-free so workflows, activities and triggers can all share it.
 
-export const PROVIDERS = ['aws-iam'] as const;
+export const PROVIDERS = ['aws-iam', 'github-token'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
 
 const AWS_ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
@@ -13,6 +13,9 @@ export function checkCredentialId(provider: ProviderKind, id: string): string | 
       return AWS_ACCESS_KEY_ID.test(id)
         ? undefined
         : 'must be an AWS access key id: AKIA or ASIA followed by 16 characters A-Z, 2-7';
+    case 'github-token':
+      // A token has no public id: triggers name it by a hash and keep the token itself in the vault.
+      return /^sha256:[0-9a-f]{16}$/.test(id) ? undefined : 'must be the token\'s id (sha256:<16 hex>), not the token: report the token itself through a trigger';
   }
 }
 

@@ -30,6 +30,8 @@ export interface ActionResult {
   summary: string;
   /** false when the state was already as wanted (a retry, or someone got there first). */
   changed: boolean;
+  /** When it was done (set for containment). */
+  at?: string;
 }
 
 export interface NewCredential {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PROVIDERS, checkCredentialId } from './credential';
+import { GitHubActionsSecretSpecSchema, GitHubActionsVariableSpecSchema, GitHubWorkflowDeployerSpecSchema } from './github-specs';
 
 // The schema is the type: every shape that crosses a boundary (trigger → workflow, config file → worker)
 // is declared here once and inferred with z.infer.
@@ -51,6 +52,8 @@ export const ExposureSchema = z.strictObject({
   line: z.number().int().positive().optional(),
   detectedAt: z.iso.datetime({ offset: true }).optional(),
   notes: z.string().max(2000).optional(),
+  /** The scanner alert to close once the credential is revoked (GitHub secret scanning). */
+  alert: z.strictObject({ repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo'), number: z.number().int().positive() }).optional(),
 });
 export type Exposure = z.infer<typeof ExposureSchema>;
 
@@ -96,6 +99,8 @@ const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS re
 export const StoreSpecSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('aws-secrets-manager'), region: awsRegion.optional() }),
   z.strictObject({ kind: z.literal('aws-ssm'), region: awsRegion.optional(), kmsKeyId: z.string().min(1).optional() }),
+  GitHubActionsSecretSpecSchema,
+  GitHubActionsVariableSpecSchema,
 ]);
 export type StoreSpec = z.infer<typeof StoreSpecSchema>;
 
@@ -108,10 +113,11 @@ export const DeployerSpecSchema = z.discriminatedUnion('kind', [
     timeout: duration.default('10m'),
     pollInterval: duration.default('2s'),
   }),
+  GitHubWorkflowDeployerSpecSchema,
 ]);
 export type DeployerSpec = z.infer<typeof DeployerSpecSchema>;
 
-export const SECRET_FIELDS = ['json', 'accessKeyId', 'secretAccessKey'] as const;
+export const SECRET_FIELDS = ['json', 'accessKeyId', 'secretAccessKey', 'token'] as const;
 
 export const ConsumerSchema = z.strictObject({
   name: z.string().min(1),

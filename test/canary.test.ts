@@ -146,9 +146,10 @@ function collectPayloads(value: unknown, out: RawPayload[] = [], path = ''): Raw
   const v = value as Record<string, unknown>;
   if (v.metadata && typeof v.metadata === 'object' && 'data' in v) {
     // Not user data, and not passed through codecs by the SDK: search attributes (indexed by the server;
-    // they hold only redacted ids) and the local-activity marker's bookkeeping (sequence, attempt, times).
-    // They are still searched for secrets with the rest of the raw history below.
-    if (!path.includes('.indexedFields.') && !path.includes('.markerRecordedEventAttributes.details.data.')) out.push(v as RawPayload);
+    // they hold only redacted ids), the local-activity marker's bookkeeping (sequence, attempt, times)
+    // and patch markers (the patch's name). They are still searched for secrets with the rest below.
+    const sdkOwn = ['.indexedFields.', '.markerRecordedEventAttributes.details.data.', '.markerRecordedEventAttributes.details.patch-data.'];
+    if (!sdkOwn.some((p) => path.includes(p))) out.push(v as RawPayload);
   } else for (const [k, child] of Object.entries(v)) collectPayloads(child, out, `${path}.${k}`);
   return out;
 }

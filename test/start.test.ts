@@ -10,7 +10,7 @@ test('npm start runs the embedded Temporal server, worker and ingress, and stops
   const [temporalPort, uiPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const env = { ...process.env, LEAKSTOP_DATA_DIR: scratchDir('start'), LEAKSTOP_TEMPORAL_PORT: String(temporalPort), LEAKSTOP_TEMPORAL_UI_PORT: String(uiPort), LEAKSTOP_HTTP_PORT: String(httpPort), LEAKSTOP_HTTP_HOST: '127.0.0.1' };
   delete (env as NodeJS.ProcessEnv).TEMPORAL_ADDRESS;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'worker', 'main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, '..', 'worker', 'main.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

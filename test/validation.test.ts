@@ -86,7 +86,7 @@ describe('inventory', () => {
   test('the worker refuses to start on a bad inventory, naming the field', () => {
     const file = path.join(scratchDir('badinv'), 'inv.yaml');
     writeFileSync(file, `${base}credentials:\n  - provider: aws-iam\n    owner: bot\n    consumers:\n      - { name: api, store: nowhere, key: k }\n`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'worker', 'main.ts')], {
+    const r = spawnSync(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, '..', 'worker', 'main.ts')], {
       env: { ...process.env, LEAKSTOP_CONFIG: file, TEMPORAL_ADDRESS: testEnv().temporalAddress },
       encoding: 'utf8',
       timeout: 60_000,

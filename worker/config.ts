@@ -21,6 +21,7 @@ export interface LeakstopConfig {
   codecTokens: string[];
   /** Temporal UI origins allowed to call the codec server (CORS). */
   codecOrigins: string[];
+  github: { baseUrl?: string; token?: string; postMortemRepository?: string };
 }
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -47,6 +48,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LeakstopConfig
     },
     temporalPort: port('LEAKSTOP_TEMPORAL_PORT', 7233),
     uiPort: port('LEAKSTOP_TEMPORAL_UI_PORT', 8233),
+    github: {
+      baseUrl: env.LEAKSTOP_GITHUB_API_URL || undefined,
+      token: env.LEAKSTOP_GITHUB_TOKEN || undefined,
+      postMortemRepository: env.LEAKSTOP_GITHUB_POSTMORTEM_REPO || undefined,
+    },
     codecTokens: list(env.LEAKSTOP_CODEC_TOKENS),
     codecOrigins: env.LEAKSTOP_CODEC_ORIGINS
       ? list(env.LEAKSTOP_CODEC_ORIGINS)

@@ -3,6 +3,7 @@ import type { SecretVault } from '../providers/types';
 import { codecServer } from '../triggers/codec-server';
 import type { IncidentControl } from '../triggers/control';
 import { keepSecret } from '../triggers/keep-secret';
+import { GitHubSecretScanningAlerts } from '../providers/github/alerts';
 import type { Route } from '../triggers/http';
 import { createSlackApp } from '../triggers/slack/app';
 import { loadSlackConfig } from '../triggers/slack/config';
@@ -27,6 +28,7 @@ export async function ingressRoutes(o: {
   slackApiUrl?: string;
 }): Promise<Route[]> {
   const env = o.env ?? process.env;
+  const gh = o.cfg.github.token ? new GitHubSecretScanningAlerts({ baseUrl: o.cfg.github.baseUrl, auth: o.cfg.github.token }) : undefined;
   const routes: Route[] = [codecServer({ codec: new AesGcmCodec(o.keys), tokens: o.cfg.codecTokens, origins: o.cfg.codecOrigins })];
 
   routes.push(
@@ -36,6 +38,7 @@ export async function ingressRoutes(o: {
         secrets: list(env.LEAKSTOP_GITHUB_WEBHOOK_SECRETS),
         readAlert:
           o.readGitHubAlert ??
+          (gh && ((repo, n) => gh.readAlert(`${repo.owner}/${repo.name}`, n))) ??
           (async () => {
             throw new Error('the GitHub API is not configured (LEAKSTOP_GITHUB_TOKEN)');
           }),

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
-    const deps = buildDeps({ inventory, aws: cfg.aws, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv() });
+    const deps = buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv() });
     const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys });
     const running = worker.run();
     stops.push(async () => {

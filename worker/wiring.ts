@@ -11,14 +11,32 @@ import { HttpDeployHook } from '../providers/http-deploy-hook/deployer';
 import { LocalFileVault } from '../providers/local-vault/vault';
 import { MarkdownFileSink } from '../providers/markdown-report/sink';
 import { Registry } from '../providers/registry';
-import type { Notifier } from '../providers/types';
+import type { Notifier, PostMortemSink } from '../providers/types';
+import { redact } from '../domain/redact';
+import { GitHubActionsSecretStore } from '../providers/github/actions-secrets';
+import { GitHubActionsVariableStore } from '../providers/github/actions-variables';
+import { GitHubSecretScanningAlerts } from '../providers/github/alerts';
+import { GitHubTokenProvider } from '../providers/github/credential';
+import { GitHubWorkflowDeployer } from '../providers/github/deployer';
+import { GitHubIssueSink } from '../providers/github/issue-sink';
+import { RevocationQueue } from '../providers/github/revocation-queue';
 import type { CodecKeys } from './codec';
 import { leakstopDataConverter } from './data-converter';
 import { redactingActivityErrors, redactingNotifier, redactingSink } from './redaction';
 
+export interface GitHubOptions {
+  /** https://api.github.com unless set (GitHub Enterprise, or the tests' local API). */
+  baseUrl?: string;
+  /** For Actions secrets and variables, workflow dispatch, issues and alerts (not for revocation). */
+  token?: string;
+  /** owner/repo where post-mortems are opened as issues. */
+  postMortemRepository?: string;
+}
+
 export interface DepsOptions {
   inventory: Inventory;
   aws: AwsConfig;
+  github?: GitHubOptions;
   dataDir: string;
   reportsDir: string;
   notifier?: Notifier;
@@ -27,17 +45,26 @@ export interface DepsOptions {
 /** The default provider set. A new provider is registered here by kind. */
 export function buildDeps(o: DepsOptions): ActivityDeps {
   const vault = new LocalFileVault(path.join(o.dataDir, 'vault'));
+  const gh = { baseUrl: o.github?.baseUrl, auth: o.github?.token };
   const registry = new Registry()
     .addCredentialProvider(new AwsIamProvider(o.aws, vault))
+    .addCredentialProvider(new GitHubTokenProvider({ baseUrl: gh.baseUrl, revocations: new RevocationQueue({ baseUrl: gh.baseUrl }) }, vault))
     .addStore(new SecretsManagerStore(o.aws))
     .addStore(new SsmStore(o.aws))
-    .addDeployer(new HttpDeployHook());
+    .addStore(new GitHubActionsSecretStore(gh))
+    .addStore(new GitHubActionsVariableStore(gh))
+    .addDeployer(new HttpDeployHook())
+    .addDeployer(new GitHubWorkflowDeployer(gh));
+  const sinks: PostMortemSink[] = [new MarkdownFileSink(o.reportsDir)];
+  if (o.github?.postMortemRepository) sinks.push(new GitHubIssueSink({ ...gh, repository: o.github.postMortemRepository }));
+  const alerts = o.github?.token ? new GitHubSecretScanningAlerts(gh) : undefined;
   return {
     inventory: o.inventory,
     registry,
     vault,
     notifier: redactingNotifier(o.notifier ?? new ConsoleNotifier()),
-    postMortems: redactingSink(new MarkdownFileSink(o.reportsDir)),
+    postMortems: redactingSink(allSinks(sinks)),
+    alerts: alerts && { resolveAlert: (repository, number, comment) => alerts.resolveAlert(repository, number, redact(comment)) },
   };
 }
 
@@ -63,4 +90,15 @@ export async function createWorker(o: {
     ...(o.workflowBundlePath ? { workflowBundle: { codePath: o.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     ...o.options,
   });
+}
+
+/** Every post-mortem sink gets the report; people are pointed at the last one (the issue, when there is one). */
+function allSinks(sinks: PostMortemSink[]): PostMortemSink {
+  return {
+    async open(incidentId, markdown) {
+      let url = '';
+      for (const s of sinks) url = (await s.open(incidentId, markdown)).url;
+      return { url };
+    },
+  };
 }

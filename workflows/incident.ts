@@ -116,7 +116,7 @@ async function runbook(incident: Incident): Promise<void> {
     const r = await incident.step('contain', 'deactivate key', () => act.contain(provider, cred, owner, ctx()));
     if (r === SKIPPED) return;
     s.containment = r;
-    s.timeToContainMs = Date.now() - new Date(s.startedAt).getTime();
+    s.timeToContainMs = Date.parse(r.at ?? new Date().toISOString()) - Date.parse(s.startedAt);
     incident.record('contain', 'deactivate key', r.summary);
     await incident.tell('contain', 'done', `contained: ${r.summary}`);
   };
@@ -222,6 +222,14 @@ async function postMortem(incident: Incident): Promise<void> {
   if (r !== SKIPPED) {
     s.postMortem = r;
     incident.log('post-mortem', `report at ${r.url}`);
+  }
+  // The scanner's alerts are closed as revoked only when the credential really was.
+  if (s.revocation) {
+    for (const alert of new Map(s.reports.flatMap((rep) => (rep.exposure.alert ? [[`${rep.exposure.alert.repository}#${rep.exposure.alert.number}`, rep.exposure.alert] as const] : []))).values()) {
+      const comment = `Revoked by Leakstop incident ${s.incidentId}${r !== SKIPPED ? `; post-mortem: ${r.url}` : ''}`;
+      const closed = await incident.step('post-mortem', `close alert ${alert.repository}#${alert.number}`, () => act.resolveAlert(alert, comment), ['retry', 'skip']);
+      if (closed !== SKIPPED) incident.record('post-mortem', `close alert ${alert.repository}#${alert.number}`, closed.summary);
+    }
   }
   await incident.tell('post-mortem', 'finished', `incident ${s.status}${r !== SKIPPED ? `; post-mortem: ${r.url}` : ''}`);
 }

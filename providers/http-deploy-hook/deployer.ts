@@ -14,7 +14,7 @@ export class HttpDeployHook implements Deployer {
   readonly kind = 'http-hook' as const;
 
   async redeploy(consumer: ResolvedConsumer, ctx: IncidentContext): Promise<DeployHandle> {
-    const spec = consumer.deployerSpec!;
+    const spec = hookSpec(consumer.deployerSpec);
     const res = await fetch(spec.url, {
       method: 'POST',
       headers: {
@@ -36,7 +36,8 @@ export class HttpDeployHook implements Deployer {
     return { consumer: consumer.name, id: body.id ?? statusUrl, statusUrl: new URL(statusUrl, spec.url).toString() };
   }
 
-  async waitFor(handle: DeployHandle, spec: DeployerSpec, heartbeat: () => void): Promise<DeployResult> {
+  async waitFor(handle: DeployHandle, anySpec: DeployerSpec, heartbeat: () => void): Promise<DeployResult> {
+    const spec = hookSpec(anySpec);
     const deadline = Date.now() + durationMs(spec.timeout);
     const interval = durationMs(spec.pollInterval);
     for (;;) {
@@ -55,7 +56,14 @@ export class HttpDeployHook implements Deployer {
   }
 }
 
-function headersFromEnv(spec: DeployerSpec): Record<string, string> {
+type HookSpec = Extract<DeployerSpec, { kind: 'http-hook' }>;
+
+function hookSpec(spec: DeployerSpec | undefined): HookSpec {
+  if (spec?.kind !== 'http-hook') throw new PermanentError(`not an http-hook deployer: ${spec?.kind}`, 'invalid');
+  return spec;
+}
+
+function headersFromEnv(spec: HookSpec): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [header, variable] of Object.entries(spec.headersFromEnv)) {
     const value = process.env[variable];

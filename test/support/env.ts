@@ -9,7 +9,7 @@ import type { AwsConfig } from '../../providers/aws/config';
 import type { IncidentEvent, Notifier } from '../../providers/types';
 import { loadCodecKeys } from '../../worker/codec';
 import { connectClient } from '../../worker/temporal-client';
-import { buildDeps, createWorker } from '../../worker/wiring';
+import { buildDeps, createWorker, type GitHubOptions } from '../../worker/wiring';
 
 export interface TestEnv {
   dir: string;
@@ -63,11 +63,11 @@ export class RecordingNotifier implements Notifier {
 }
 
 /** A real worker on its own task queue, bundle shared by the run. */
-export async function startWorker(o: { taskQueue: string; inventory: Inventory | string; dataDir?: string; notifier?: Notifier }) {
+export async function startWorker(o: { taskQueue: string; inventory: Inventory | string; dataDir?: string; notifier?: Notifier; github?: GitHubOptions }) {
   const connection = await NativeConnection.connect({ address: testEnv().temporalAddress });
   const dataDir = o.dataDir ?? scratchDir('data');
   const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
-  const deps = buildDeps({ inventory, aws: awsConfig(), dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
+  const deps = buildDeps({ inventory, aws: awsConfig(), github: o.github, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
   const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, keys: codecKeys(), workflowBundlePath: testEnv().bundlePath });
   const running = worker.run();
   return {

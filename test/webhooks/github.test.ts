@@ -37,6 +37,7 @@ test('a created alert for an AWS key starts its incident, with the exposure read
       path: 'deploy/prod.env',
       line: 12,
       notes: `GitHub secret scanning alert #${number} (aws_access_key_id): created`,
+      alert: { repository: 'Codertocat/Hello-World', number }, // closed as revoked at the end
     },
   });
   expect(h.kept).toEqual([]);

@@ -43,11 +43,11 @@ export function slackManifest(o: { baseUrl: string; command?: string; name?: str
   };
 }
 
-// `tsx triggers/slack/manifest.ts https://leakstop.example.com [/command]` prints the manifest as YAML.
+// `node -r @swc-node/register triggers/slack/manifest.ts https://leakstop.example.com [/command]` prints the manifest as YAML.
 if (require.main === module) {
   const [baseUrl, command] = process.argv.slice(2);
   if (!baseUrl) {
-    console.error('usage: tsx triggers/slack/manifest.ts <public base URL of the ingress> [/command]');
+    console.error('usage: node -r @swc-node/register triggers/slack/manifest.ts <public base URL of the ingress> [/command]');
     process.exit(2);
   }
   process.stdout.write(stringify(slackManifest({ baseUrl, ...(command ? { command } : {}) })));

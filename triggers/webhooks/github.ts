@@ -96,5 +96,6 @@ function exposureOf(e: GitHubAlertEvent, alert: GitHubAlert): ExposureInput {
     repository: `${e.repository.owner.login}/${e.repository.name}`,
     ...place,
     notes: notes(`GitHub secret scanning alert #${e.alert.number} (${alert.secretType}): ${e.action}`),
+    alert: { repository: `${e.repository.owner.login}/${e.repository.name}`, number: e.alert.number },
   });
 }

@@ -1,0 +1,72 @@
+import type { Octokit as OctokitCore } from '@octokit/core';
+import type { Api as RestApi } from '@octokit/plugin-rest-endpoint-methods';
+import { Octokit } from 'octokit';
+
+// Typed from octokit's parts: with this project's `moduleResolution: node`, TypeScript cannot follow the
+// `exports` of octokit's own declarations (`@octokit/core/types`), which would make every client `any`.
+export type GitHubClient = OctokitCore & RestApi;
+
+export interface GitHubClientOptions {
+  /** `https://api.github.com` by default; `https://HOST/api/v3` for GitHub Enterprise Server; a local fake in tests. */
+  baseUrl?: string;
+  /** A token (PAT, installation or user token). Omit for unauthenticated calls such as credential revocation. */
+  auth?: string;
+  /**
+   * How often one request may wait out a rate limit before it fails (default 2). Waiting longer than
+   * that, or longer than `maxRetryAfterSeconds`, is better left to Temporal's activity retry.
+   */
+  rateLimitRetries?: number;
+  /** The longest single rate-limit wait, in seconds, accepted inside a call (default 60). */
+  maxRetryAfterSeconds?: number;
+  /** Retries of server errors (5xx) and network failures, with octokit's growing back-off (default 3). */
+  retries?: number;
+  /** Clients with the same id share one throttle (GitHub counts limits per user or app). */
+  throttleId?: string;
+}
+
+export const GITHUB_API = 'https://api.github.com';
+
+/**
+ * The one way Leakstop builds a GitHub client: octokit with its throttling (GitHub's concurrency and
+ * write-pacing guidance) and retry plugins configured. Rate-limit waits follow GitHub's own
+ * `retry-after` / `x-ratelimit-reset`, and are bounded so a call never spins or blocks for long.
+ */
+export function createGitHubClient(o: GitHubClientOptions = {}): GitHubClient {
+  const maxRetries = o.rateLimitRetries ?? 2;
+  const maxWait = o.maxRetryAfterSeconds ?? 60;
+  const onLimit = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < maxRetries && retryAfter <= maxWait;
+  const client: GitHubClient = new Octokit({
+    baseUrl: o.baseUrl ?? GITHUB_API,
+    auth: o.auth,
+    userAgent: 'leakstop',
+    throttle: {
+      id: o.throttleId ?? 'leakstop',
+      onRateLimit: onLimit,
+      onSecondaryRateLimit: onLimit,
+    },
+    retry: {
+      retries: o.retries ?? 3,
+      // 429 is the throttling plugin's to handle (it knows retry-after); the rest are answers, not accidents.
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
+    },
+    log: { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
+  });
+  return client;
+}
+
+/** The HTTP status of a failed octokit call (RequestError), or undefined for other failures. */
+export function httpStatus(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Response headers of a failed octokit call, lower-cased as octokit gives them. */
+export function errorHeaders(err: unknown): Record<string, string | number | undefined> {
+  return (err as { response?: { headers?: Record<string, string | number | undefined> } } | null)?.response?.headers ?? {};
+}
+
+/** Where people browse the GitHub whose API is at `baseUrl` (api.github.com → github.com, GHES /api/v3 → host). */
+export function webUrlFor(baseUrl: string = GITHUB_API): string {
+  if (baseUrl.replace(/\/$/, '') === GITHUB_API) return 'https://github.com';
+  return baseUrl.replace(/\/api\/v3\/?$/, '').replace(/\/$/, '');
+}
