@@ -34,7 +34,13 @@ export async function startEmbeddedTemporal(opts: {
       uiPort: opts.ui ? opts.uiPort : undefined,
       searchAttributes: Object.values(SA),
       log: { format: 'pretty', level: 'error' },
-      extraArgs: opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : [],
+      extraArgs: [
+        // Eager activities: the first activity of a workflow task starts on the worker that completed it,
+        // without a trip through the task queue (containment comes sooner).
+        '--dynamic-config-value',
+        'system.enableActivityEagerExecution=true',
+        ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
+      ],
     },
   });
   return {

@@ -3,6 +3,7 @@ import {
   CancellationScope,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,6 +25,8 @@ type Activities = ReturnType<typeof createActivities>;
 // replayable (test/replay.test.ts replays histories recorded before each patch).
 /** 2026-11: a notification when regenerate, redeploy, verify and revoke finish (Slack thread replies). */
 const DONE_NOTIFICATIONS = 'done-notifications';
+/** 2026-11: the inventory plan runs as a local activity (one fewer round trip before containment). */
+const LOCAL_PLAN = 'local-plan';
 
 const retry: RetryPolicy = {
   initialInterval: '500ms',
@@ -37,6 +40,7 @@ const retry: RetryPolicy = {
 // retried elsewhere quickly. Verification waits for a new key to propagate, so it gets longer.
 const act = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry });
 const slow = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry });
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s', retry });
 // Deploys can take long; the heartbeat lets a crashed worker's attempt be retried within seconds.
 const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '10s', retry });
 
@@ -105,7 +109,8 @@ async function runbook(incident: Incident): Promise<void> {
   const id = await incident.step('triage', 'identify', () => act.identify(provider, cred), ['retry', 'abort']);
   if (id === SKIPPED) return;
   s.identification = id;
-  const plan = await act.plan(provider, id.owner, cred, s.input.policy ?? {});
+  // The plan is a lookup in the worker's inventory: run in the workflow task, not a round trip.
+  const plan = patched(LOCAL_PLAN) ? await local.plan(provider, id.owner, cred, s.input.policy ?? {}) : await act.plan(provider, id.owner, cred, s.input.policy ?? {});
   s.policy = plan.policy;
   s.consumers = plan.consumers;
   incident.record('triage', 'identify', `owner ${id.owner}, key ${id.status}, ${plan.consumers.length} consumer(s)${plan.matched ? ` (inventory: ${plan.matched})` : ' (not in the inventory)'}`);

@@ -35,6 +35,7 @@ export class AwsIamProvider implements CredentialProvider {
   private readonly iam: IAMClient;
   private readonly sts: STSClient;
   private readonly cloudtrail: CloudTrailClient;
+  private account?: Promise<string | undefined>;
 
   constructor(
     private readonly cfg: AwsConfig,
@@ -53,7 +54,9 @@ export class AwsIamProvider implements CredentialProvider {
     const key = (await this.keys(used.UserName)).find((k) => k.AccessKeyId === keyId);
     if (!key) throw new PermanentError(`${redactId(keyId)} no longer exists (already revoked?)`, 'not-found');
     const last = used.AccessKeyLastUsed;
-    const account = await this.sts.send(new GetCallerIdentityCommand({})).then((r) => r.Account, () => undefined);
+    // Leakstop's own account does not change: asked once per worker.
+    this.account ??= this.sts.send(new GetCallerIdentityCommand({})).then((r) => r.Account, () => undefined);
+    const account = await this.account;
     return {
       owner: used.UserName,
       account,
