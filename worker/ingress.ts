@@ -57,6 +57,7 @@ export async function ingressRoutes(o: {
       config: slack,
       control: o.control,
       clientOptions: o.slackApiUrl ? { slackApiUrl: o.slackApiUrl } : undefined,
+      keepSecret: (provider, secret, purpose = 'new') => keepSecret(o.vault, purpose, provider, secret),
       onRefused: (incidentId, who, what) => {
         o.log.warn({ incidentId, who }, `refused: ${what}`);
         if (incidentId) void o.control.note(incidentId, who, `refused: ${what}`).catch(() => undefined);

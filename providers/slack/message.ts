@@ -1,11 +1,11 @@
 import type { ActionsBlock, Button, KnownBlock } from '@slack/web-api';
-import { redactText } from '../../domain/credential';
+import { redact } from '../../domain/redact';
 import type { Waiting } from '../../domain/incident';
 import type { IncidentEvent, IncidentSnapshot } from '../types';
 import { actionId, encodeButton } from './actions';
 
 // What people see in the incident's Slack thread. Pure: the notifier decides when to post.
-// Every string passes redactText as well: the workflow already redacts, this is a second net in
+// Every string passes the redaction mechanism as well: the workflow already redacts, this is a second net in
 // case a provider's error message echoes a key id.
 
 const STATUS: Record<IncidentSnapshot['status'], string> = {
@@ -26,7 +26,7 @@ const MARK: Record<IncidentEvent['kind'], string> = {
 
 /** mrkdwn treats &, < and > as control characters; text from the workflow is shown literally. */
 export function escape(text: string): string {
-  return redactText(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return redact(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -85,7 +85,7 @@ function waitingButtons(incidentId: string, s: IncidentSnapshot, w: Waiting, n: 
   const label = (text: string) => ({ type: 'plain_text' as const, text: clip(text, 75) });
   const confirm = (title: string, text: string) => ({
     title: { type: 'plain_text' as const, text: clip(title, 100) },
-    text: { type: 'plain_text' as const, text: redactText(clip(text, 300)) },
+    text: { type: 'plain_text' as const, text: redact(clip(text, 300)) },
     confirm: { type: 'plain_text' as const, text: 'Yes' },
     deny: { type: 'plain_text' as const, text: 'Cancel' },
   });

@@ -1,3 +1,4 @@
+import { PROVIDERS } from '../../domain/credential';
 import { randomInt } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { incidentIdFor } from '../../domain/fingerprint';
@@ -109,7 +110,7 @@ test('an invalid report comes back as field errors on the form and starts nothin
   expect(bad.status).toBe(200);
   expect(bad.json).toEqual({
     response_action: 'errors',
-    errors: { provider: 'must be one of: aws-iam', where: 'give a URL (https://…) or a repository (owner/name)' },
+    errors: { provider: `must be one of: ${PROVIDERS.join(', ')}`, where: 'give a URL (https://…) or a repository (owner/name)' },
   });
 
   const wrongId = await h.interact(viewSubmission(view, reportValues({ credential: 'AKIA-not-a-key', where: 'https://example.com/paste/1' }), REPORTER));

@@ -24,6 +24,8 @@ export interface SlackAppOptions {
   logLevel?: LogLevel;
   /** How long user-group members are trusted before Slack is asked again. */
   accessTtlMs?: number;
+  /** Puts a replacement credential handed over in Slack into the vault. */
+  keepSecret?: SlackDeps['keepSecret'];
 }
 
 export interface SlackApp {
@@ -61,6 +63,7 @@ export async function createSlackApp(o: SlackAppOptions): Promise<SlackApp> {
     command: o.config.command,
     onRefused: o.onRefused ?? (() => undefined),
     logger,
+    keepSecret: o.keepSecret,
   };
   registerCommands(app, deps);
   registerReportSubmission(app, deps);

@@ -12,6 +12,8 @@ export interface SlackDeps {
   command: string;
   onRefused: OnRefused;
   logger: Logger;
+  /** Puts a replacement credential in the vault; the workflow only gets the handle. */
+  keepSecret?: (provider: string, secret: string, purpose?: 'leaked' | 'new') => Promise<{ id: string; handle: string }>;
 }
 
 /** How a Slack user is named in incidents (timeline, post-mortem): stable, unlike display names. */

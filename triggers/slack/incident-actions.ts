@@ -6,6 +6,7 @@ import { escape } from '../../providers/slack/message';
 import type { IncidentControl } from '../control';
 import { personOf, recordRefusal, refusal, type SlackDeps } from './deps';
 import { decodeContext, encodeContext, errorText, replyVia } from './reply';
+import { needsReplacement, openReplacement, registerReplacementView } from './replacement';
 import { findSecret, pastedSecretMessage } from './secrets';
 
 // The buttons on an incident's thread, and the small modal that asks why an incident is aborted.
@@ -50,9 +51,12 @@ export function registerIncidentActions(app: App, deps: SlackDeps): void {
   for (const [name, verb] of Object.entries(VERBS) as [ActionName, Verb][]) {
     app.action<BlockAction<ButtonAction>>(actionPattern(name), async (args) => {
       await args.ack();
+      const v = name === 'done' ? decodeButton(args.action.value) : undefined;
+      if (v && needsReplacement(v)) return openReplacement(deps, args);
       await runVerb(deps, verb, args);
     });
   }
+  registerReplacementView(app, deps);
   app.action<BlockAction<ButtonAction>>(actionPattern('abort'), async (args) => {
     await args.ack();
     await openAbort(deps, args);

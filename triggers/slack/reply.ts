@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { z } from 'zod';
-import { redactText } from '../../domain/credential';
+import { redact } from '../../domain/redact';
 import { ConfigError } from '../../domain/inventory';
 import { ValidationError } from '../../domain/issues';
 
@@ -15,6 +15,8 @@ const ViewContextSchema = z.strictObject({
   incidentId: z.string().max(200).optional(),
   channel: z.string().max(50).optional(),
   threadTs: z.string().max(50).optional(),
+  /** The manual step a replacement credential is for. */
+  step: z.string().max(500).optional(),
 });
 export type ViewContext = z.infer<typeof ViewContextSchema>;
 
@@ -42,9 +44,9 @@ export async function replyVia(responseUrl: string | undefined, text: string): P
 
 /** An error as the person who clicked should read it. The workflow's validators name the field. */
 export function errorText(err: unknown, what: string): string {
-  if (err instanceof WorkflowUpdateFailedError) return `${what} was refused: ${redactText(err.cause?.message ?? err.message)}`;
+  if (err instanceof WorkflowUpdateFailedError) return `${what} was refused: ${redact(err.cause?.message ?? err.message)}`;
   if (err instanceof WorkflowNotFoundError) return `${what} failed: that incident does not exist (or has ended and was cleaned up)`;
-  if (err instanceof ValidationError || err instanceof ConfigError) return `${what} failed: ${redactText(err.message)}`;
+  if (err instanceof ValidationError || err instanceof ConfigError) return `${what} failed: ${redact(err.message)}`;
   const message = err instanceof Error ? err.message : String(err);
-  return `${what} failed: ${redactText(message.split('\n')[0] ?? '')}`;
+  return `${what} failed: ${redact(message.split('\n')[0] ?? '')}`;
 }

@@ -1,6 +1,8 @@
 import type { View } from '@slack/web-api';
 import type { ViewStateValue } from '@slack/bolt';
 import { PROVIDERS } from '../../domain/credential';
+import { secretId } from '../../domain/fingerprint';
+import { detectGitHubToken } from '../../domain/github-token';
 import { IncidentInputSchema, SEVERITIES, type IncidentInput } from '../../domain/schemas';
 import { encodeContext, type ViewContext } from './reply';
 import { findSecret, pastedSecretMessage } from './secrets';
@@ -36,7 +38,7 @@ export function reportView(context: ViewContext, prefill?: string): View {
         type: 'input',
         block_id: BLOCK.credential,
         label: { type: 'plain_text', text: 'Credential id' },
-        hint: { type: 'plain_text', text: 'The access key id (AKIA…), never the secret itself.' },
+        hint: { type: 'plain_text', text: 'AWS: the access key id (AKIA…), never the secret. GitHub: the leaked token itself; it is kept in the vault, never shown.' },
         element: {
           type: 'plain_text_input',
           action_id: VALUE,
@@ -71,7 +73,9 @@ export function reportView(context: ViewContext, prefill?: string): View {
   };
 }
 
-export type ReportReading = { input: IncidentInput; errors?: undefined } | { errors: Partial<Record<BlockId, string>>; input?: undefined };
+export type ReportReading =
+  | { input: IncidentInput; errors?: undefined; /** A GitHub token pasted to identify the leak: for the vault only. */ pastedToken?: string }
+  | { errors: Partial<Record<BlockId, string>>; input?: undefined };
 
 type Values = Record<string, Record<string, ViewStateValue>>;
 
@@ -84,8 +88,14 @@ export function readReport(values: Values, requestedBy: string): ReportReading {
     if (!errors[b]?.split('; ').includes(message)) errors[b] = errors[b] ? `${errors[b]}; ${message}` : message;
   };
 
-  const credentialId = text(BLOCK.credential);
+  let credentialId = text(BLOCK.credential);
   const where = text(BLOCK.where);
+  // A GitHub token has no public id: the pasted token is what identifies it. It goes to the vault
+  // (the submission handler keeps it) and is named only by its hash from here on.
+  const provider = field(BLOCK.provider)?.selected_option?.value;
+  const token = provider === 'github-token' && credentialId ? detectGitHubToken(credentialId) : undefined;
+  const pastedToken = token?.valid ? credentialId : undefined;
+  if (pastedToken) credentialId = secretId(pastedToken);
   for (const [b, v] of [[BLOCK.credential, credentialId], [BLOCK.where, where]] as const) {
     const secret = v && findSecret(v);
     if (secret) add(b, pastedSecretMessage(secret));
@@ -123,7 +133,7 @@ export function readReport(values: Values, requestedBy: string): ReportReading {
     }
   }
   if (Object.keys(errors).length > 0) return { errors };
-  return { input: input as IncidentInput };
+  return { input: input as IncidentInput, ...(pastedToken ? { pastedToken } : {}) };
 }
 
 /** The modal field a schema path belongs to; fields the person cannot edit are named on the first one. */

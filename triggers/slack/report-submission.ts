@@ -26,10 +26,17 @@ export function registerReportSubmission(app: App, deps: SlackDeps): void {
     await ack();
     let text: string;
     try {
-      const r = await deps.control.report(reading.input);
-      text = r.joined
+      let input = reading.input;
+      if (reading.pastedToken) {
+        if (!deps.keepSecret) throw new Error('this Leakstop has no vault for leaked tokens');
+        const kept = await deps.keepSecret(input.provider, reading.pastedToken, 'leaked');
+        input = { ...input, credentialId: kept.id, secretHandle: kept.handle };
+      }
+      const r = await deps.control.report(input);
+      const handled = reading.pastedToken ? ' The token you pasted identified it; it was put in the vault and is not repeated anywhere.' : '';
+      text = (r.joined
         ? `:link: That credential already has a running incident: \`${r.incidentId}\`. Your report was added to it.`
-        : `:rotating_light: Incident \`${r.incidentId}\` started. Follow it in the incident channel.`;
+        : `:rotating_light: Incident \`${r.incidentId}\` started. Follow it in the incident channel.`) + handled;
     } catch (err) {
       text = errorText(err, 'the report');
     }

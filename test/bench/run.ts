@@ -1,0 +1,217 @@
+import { createHmac } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import type { Client } from '@temporalio/client';
+import type { IncidentState } from '../../domain/incident';
+import { IncidentControl } from '../../triggers/control';
+import { createIngress } from '../../triggers/http';
+import { createWebhookRoutes } from '../../triggers/webhooks';
+import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
+import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
+import { freePort } from '../../worker/net';
+import { connectClient } from '../../worker/temporal-client';
+import { loadCodecKeys } from '../../worker/codec';
+import { spawnWorker } from '../support/worker-child';
+
+// `npm run bench`: time to contain a leaked AWS key from a signed webhook's arrival, against the floor
+// of a handler with no durability; a burst of leaked keys; and what one incident costs in Temporal.
+// Everything runs on this machine: moto (auth enforced), a Temporal dev server, one worker process.
+
+const SECRET = 'bench-webhook-secret';
+const N = Number(process.env.BENCH_INCIDENTS ?? 100);
+const BURST = Number(process.env.BENCH_BURST ?? 500);
+
+async function main() {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const dir = mkdtempSync(path.join(tmpdir(), 'leakstop-bench-'));
+  const [temporal, moto] = await Promise.all([startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal') }), startMoto()]);
+  const stops: (() => Promise<unknown>)[] = [() => temporal.stop(), () => moto.stop()];
+  try {
+    const admin = await enforceMotoAuth(moto.endpoint);
+    const aws = { region: 'us-east-1', endpoint: moto.endpoint, credentials: admin };
+    const iam = new IAMClient({ ...aws, maxAttempts: 1 });
+    // The worker runs in its own process (as in production), so its memory is its own.
+    process.env.LEAKSTOP_CODEC_KEYS ??= `bench:${Buffer.alloc(32, 7).toString('base64')}`;
+    process.env.LEAKSTOP_TEST_ENV = JSON.stringify({ dir, temporalAddress: temporal.address, motoEndpoint: moto.endpoint, admin, bundlePath: await bundle(dir), uiUrl: '' });
+    const taskQueue = 'bench';
+    const worker = await spawnWorker({ taskQueue, inventory: '{}', dataDir: path.join(dir, 'worker') });
+    stops.unshift(() => worker.kill('SIGTERM'));
+    const { client, close } = await connectClient({ address: temporal.address, keys: loadCodecKeys(dir) });
+    stops.unshift(close);
+
+    const ingress = createIngress({ healthy: () => true, routes: [webhooks(new IncidentControl(client, taskQueue))] });
+    const floor = floorServer(iam);
+    const [leakstopUrl, floorUrl] = await Promise.all([listen(ingress), listen(floor)]);
+    stops.unshift(() => close2(ingress), () => close2(floor));
+
+    const newKey = async (i: number) => {
+      const user = `bench-${i}-${Date.now().toString(36)}`;
+      await iam.send(new CreateUserCommand({ UserName: user }));
+      return (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
+    };
+
+    // 1. Time to contain, one incident at a time, beside the floor.
+    const ttc: number[] = [];
+    const direct: number[] = [];
+    const costs: { events: number; actions: number }[] = [];
+    for (let i = 0; i < N; i++) {
+      const [a, b] = [await newKey(i), await newKey(i + N)];
+      const t0 = Date.now();
+      const res = await post(`${leakstopUrl}/webhooks/generic`, a);
+      const { incidentId } = (await res.json()) as { incidentId: string };
+      const state: IncidentState = await client.workflow.getHandle(incidentId).result();
+      ttc.push(Date.parse(state.containment!.at!) - t0);
+      if (i < 10) costs.push(await cost(client, incidentId));
+      const t1 = Date.now();
+      const floorRes = await post(`${floorUrl}/contain`, b);
+      if (floorRes.status !== 200) throw new Error(`floor failed: ${await floorRes.text()}`);
+      direct.push(Date.now() - t1);
+    }
+
+    // 2. A burst: BURST keys reported at once (a leaked dump), 50 requests in flight.
+    const keys = [];
+    for (let i = 0; i < BURST; i++) keys.push(await newKey(10_000 + i));
+    const rssBefore = peakRss(worker.child.pid!);
+    const b0 = Date.now();
+    const ids: string[] = [];
+    await pool(keys, 50, async (k) => {
+      const r = await post(`${leakstopUrl}/webhooks/generic`, k);
+      ids.push(((await r.json()) as { incidentId: string }).incidentId);
+    });
+    const accepted = Date.now() - b0;
+    const results = await pool(ids, 100, (id) => client.workflow.getHandle(id).result() as Promise<IncidentState>);
+    const finished = Date.now() - b0;
+    const containedBy = Math.max(...results.map((s) => Date.parse(s.containment!.at!))) - b0;
+
+    const report = {
+      machine: { cores: require('node:os').cpus().length, node: process.version },
+      timeToContainMs: { n: N, ...percentiles(ttc) },
+      floorMs: { n: N, ...percentiles(direct) },
+      ratioP50: round(percentiles(ttc).p50 / percentiles(direct).p50),
+      burst: {
+        keys: BURST,
+        allAcceptedMs: accepted,
+        allContainedMs: containedBy,
+        allFinishedMs: finished,
+        incidentsPerSecond: round((BURST / finished) * 1000),
+        workerPeakRssMb: round(Math.max(peakRss(worker.child.pid!), rssBefore) / 1024),
+        allCompleted: results.every((s) => s.status === 'completed'),
+      },
+      costPerIncident: { historyEvents: percentiles(costs.map((c) => c.events)).p50, billableActions: percentiles(costs.map((c) => c.actions)).p50 },
+      targets: { ttcP50Under150ms: percentiles(ttc).p50 < 150, ttcP99Under500ms: percentiles(ttc).p99 < 500, under2xFloorAtP50: percentiles(ttc).p50 < 2 * percentiles(direct).p50, burstContainedUnder30s: containedBy < 30_000 },
+    };
+    print(report);
+    const out = path.join(__dirname, '..', '..', 'test-artifacts', 'bench.json');
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`\nJSON: ${out}`);
+  } finally {
+    for (const stop of stops) await stop().catch(() => undefined);
+  }
+}
+
+async function bundle(dir: string): Promise<string> {
+  const { bundleWorkflowCode } = await import('@temporalio/worker');
+  const { WORKFLOWS_PATH } = await import('../../worker/wiring');
+  const { FAILURE_CONVERTER_PATH } = await import('../../worker/data-converter');
+  const noop = () => undefined;
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop } });
+  const file = path.join(dir, 'bundle.js');
+  writeFileSync(file, code);
+  return file;
+}
+
+function webhooks(control: IncidentControl) {
+  const none = async () => {
+    throw new Error('not used');
+  };
+  return createWebhookRoutes({
+    report: (i) => control.report(i),
+    github: { secrets: [], readAlert: none },
+    gitguardian: { token: '' },
+    generic: { secret: SECRET },
+    awsHealth: { sharedSecret: '' },
+    keepSecret: none,
+  });
+}
+
+/** The floor: the same signed webhook, verified, then IAM called directly. No durability, no retries. */
+function floorServer(iam: IAMClient): Server {
+  return createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    const ts = String(req.headers['x-leakstop-timestamp']);
+    const ok = req.headers['x-leakstop-signature'] === `sha256=${createHmac('sha256', SECRET).update(`${ts}.`).update(raw).digest('hex')}`;
+    if (!ok) return void res.writeHead(401).end();
+    const keyId = JSON.parse(raw.toString()).credentialId as string;
+    const owner = (await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: keyId }))).UserName!;
+    await iam.send(new UpdateAccessKeyCommand({ UserName: owner, AccessKeyId: keyId, Status: 'Inactive' }));
+    res.writeHead(200).end();
+  });
+}
+
+function post(url: string, keyId: string) {
+  const body = JSON.stringify({ provider: 'aws-iam', credentialId: keyId, requestedBy: 'bench', exposure: { source: 'generic', public: true } });
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = createHmac('sha256', SECRET).update(`${ts}.${body}`).digest('hex');
+  return fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-leakstop-timestamp': ts, 'x-leakstop-signature': `sha256=${sig}` } });
+}
+
+/** Temporal cost of one incident: history events, and the billable actions among them. */
+async function cost(client: Client, id: string) {
+  const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
+  const billable = new Set(['EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED', 'EVENT_TYPE_TIMER_STARTED', 'EVENT_TYPE_MARKER_RECORDED', 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED']);
+  const { temporal } = await import('@temporalio/proto');
+  const name = (t: unknown) => temporal.api.enums.v1.EventType[t as number] ?? String(t);
+  return { events: events.length, actions: events.filter((e) => billable.has(`EVENT_TYPE_${name(e.eventType).replace(/^EVENT_TYPE_/, '')}`)).length };
+}
+
+/** Peak resident memory of a process (VmHWM), in KiB. */
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+async function pool<T, R>(items: T[], width: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
+  }));
+  return out;
+}
+
+function percentiles(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: s[s.length - 1]! };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+const listen = (s: Server) => new Promise<string>((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
+const close2 = (s: Server) => new Promise<void>((r) => s.close(() => r()));
+
+function print(r: { timeToContainMs: ReturnType<typeof percentiles>; floorMs: ReturnType<typeof percentiles>; ratioP50: number; burst: Record<string, unknown>; costPerIncident: Record<string, number>; targets: Record<string, boolean> }) {
+  const row = (name: string, p: ReturnType<typeof percentiles>) => `| ${name.padEnd(34)} | ${[p.p50, p.p95, p.p99, p.max].map((v) => String(v).padStart(6)).join(' | ')} |`;
+  console.log('\n| time to contain (ms)               |    p50 |    p95 |    p99 |    max |');
+  console.log('|------------------------------------|--------|--------|--------|--------|');
+  console.log(row('Leakstop (webhook → key inactive)', r.timeToContainMs));
+  console.log(row('floor (direct UpdateAccessKey)', r.floorMs));
+  console.log(`\nratio at p50: ${r.ratioP50}x the floor`);
+  console.log('\n| burst | value |\n|---|---|');
+  for (const [k, v] of Object.entries(r.burst)) console.log(`| ${k} | ${v} |`);
+  console.log('\n| cost per incident | value |\n|---|---|');
+  for (const [k, v] of Object.entries(r.costPerIncident)) console.log(`| ${k} | ${v} |`);
+  console.log('\n| target | met |\n|---|---|');
+  for (const [k, v] of Object.entries(r.targets)) console.log(`| ${k} | ${v ? 'yes' : 'NO'} |`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
