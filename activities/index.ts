@@ -15,6 +15,8 @@ export interface ActivityDeps {
   vault: SecretVault;
   notifier: Notifier;
   postMortems: PostMortemSink;
+  /** Starts (or joins) an incident, as a trigger would: for leaks identified after the fact. */
+  report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
   /** Closes scanner alerts once their credential is revoked (GitHub secret scanning), when configured. */
   alerts?: { resolveAlert(repository: string, number: number, comment: string): Promise<ActionResult> };
 }
@@ -80,6 +82,11 @@ export function createActivities(deps: ActivityDeps) {
 
     async notify(event: IncidentEvent) {
       await deps.notifier.notify(event);
+    },
+
+    async reportLeak(input: unknown) {
+      if (!deps.report) throw new PermanentError('this worker cannot start incidents (no Temporal client given)', 'invalid');
+      return deps.report(input);
     },
 
     async resolveAlert(alert: { repository: string; number: number }, comment: string): Promise<ActionResult> {

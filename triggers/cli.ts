@@ -29,6 +29,8 @@ const USAGE = `leakstop incident <command>
   done    <incident-id> [--credential-file FILE] --by NAME         (a manual step is done; FILE holds the
           replacement secret, which goes to the vault in LEAKSTOP_DATA_DIR, never into the workflow)
   abort   <incident-id> --by NAME --reason TEXT
+  identify <pending-id> --credential AKIA… [--provider aws-iam] --by NAME
+          (a leak a scanner reported without naming the credential, e.g. GitGuardian)
 
 Connects to TEMPORAL_ADDRESS, or to the embedded server of \`npm start\` (localhost:7233).`;
 
@@ -132,6 +134,9 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
         out(await control.done(incidentId, { by, step: o.step, note: o.note, credential }));
         return 0;
       }
+      case 'identify':
+        out(await control.identify(need(id, 'pending-id'), { provider: o.provider!, credentialId: need(o.credential, '--credential'), by }));
+        return 0;
       case 'abort':
         out(await control.abort(need(id, 'incident-id'), { by, reason: need(o.reason, '--reason') }));
         return 0;

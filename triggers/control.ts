@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest } from '../domain/incident';
 import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery } from '../workflows/definitions';
+import { IDENTIFICATION_WORKFLOW_TYPE, identifyUpdate, type IdentifyRequest, type PendingLeak } from '../workflows/identification-api';
+import type { identificationWorkflow } from '../workflows/identification';
 import { reportLeak, type Started } from './incidents';
 
 /**
@@ -42,6 +44,25 @@ export class IncidentControl {
 
   done(incidentId: string, req: ManualDoneRequest): Promise<string> {
     return this.client.workflow.getHandle(incidentId).executeUpdate(doneUpdate, { args: [req] });
+  }
+
+  /**
+   * A leak nobody could name yet: a durable "needs identification" record that a person completes with
+   * `identify`. One per reference (a second delivery of the same alert finds the first).
+   */
+  async awaitIdentification(reference: string, pending: PendingLeak): Promise<{ pendingId: string }> {
+    const pendingId = `leak-unidentified-${reference.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 120)}`;
+    await this.client.workflow.start<typeof identificationWorkflow>(IDENTIFICATION_WORKFLOW_TYPE, {
+      workflowId: pendingId,
+      taskQueue: this.taskQueue,
+      args: [pending],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return { pendingId };
+  }
+
+  identify(pendingId: string, req: IdentifyRequest): Promise<string> {
+    return this.client.workflow.getHandle(pendingId).executeUpdate(identifyUpdate, { args: [req] });
   }
 
   /** Adds a note to the incident's timeline (who did or tried what). */

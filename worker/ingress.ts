@@ -3,6 +3,7 @@ import type { SecretVault } from '../providers/types';
 import { codecServer } from '../triggers/codec-server';
 import type { IncidentControl } from '../triggers/control';
 import { keepSecret } from '../triggers/keep-secret';
+import type { PendingLeak } from '../workflows/identification-api';
 import { GitHubSecretScanningAlerts } from '../providers/github/alerts';
 import type { Route } from '../triggers/http';
 import { createSlackApp } from '../triggers/slack/app';
@@ -47,6 +48,8 @@ export async function ingressRoutes(o: {
       generic: { secret: env.LEAKSTOP_GENERIC_WEBHOOK_SECRET ?? '' },
       awsHealth: { sharedSecret: env.LEAKSTOP_AWS_HEALTH_SECRET ?? '' },
       keepSecret: async (provider, secret) => (await keepSecret(o.vault, 'leaked', provider, secret)).handle,
+      // The workflow validates the pending leak itself (its input schema), as it does for the Temporal UI.
+      awaitIdentification: (reference, pending) => o.control.awaitIdentification(reference, pending as PendingLeak),
       log: (line) => o.log.info(line),
     }),
   );

@@ -42,9 +42,12 @@ async function main(): Promise<void> {
   }
 
   const stops: (() => Promise<void>)[] = [];
+  const { client, close } = await connectClient({ address, namespace: cfg.namespace, keys });
+  const control = new IncidentControl(client, cfg.taskQueue);
+  stops.push(close);
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
-    const deps = buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv() });
+    const deps = buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv(), report: (i) => control.report(i) });
     const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys });
     const running = worker.run();
     stops.push(async () => {
@@ -55,11 +58,8 @@ async function main(): Promise<void> {
     log.info(`worker polling task queue ${cfg.taskQueue} in namespace ${cfg.namespace}`);
   }
   if (role !== 'worker') {
-    const { client, close } = await connectClient({ address, namespace: cfg.namespace, keys });
-    const control = new IncidentControl(client, cfg.taskQueue);
     const vault = new LocalFileVault(path.join(cfg.dataDir, 'vault'));
     const server = createIngress({ log, healthy: () => true, routes: await ingressRoutes({ cfg, keys, control, vault, log }) });
-    stops.push(close);
     await new Promise<void>((r) => server.listen(httpPort, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));
     stops.push(() => new Promise((r) => server.close(() => r())));
     log.info(`ingress on http://localhost:${httpPort} (GET /healthz, POST /codec/*, /webhooks/*, /slack/events)`);

@@ -37,6 +37,8 @@ export interface DepsOptions {
   inventory: Inventory;
   aws: AwsConfig;
   github?: GitHubOptions;
+  /** Lets workflows start incidents (a leak identified after the fact). */
+  report?: ActivityDeps['report'];
   dataDir: string;
   reportsDir: string;
   notifier?: Notifier;
@@ -64,6 +66,7 @@ export function buildDeps(o: DepsOptions): ActivityDeps {
     vault,
     notifier: redactingNotifier(o.notifier ?? new ConsoleNotifier()),
     postMortems: redactingSink(allSinks(sinks)),
+    report: o.report,
     alerts: alerts && { resolveAlert: (repository, number, comment) => alerts.resolveAlert(repository, number, redact(comment)) },
   };
 }

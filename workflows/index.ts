@@ -1,2 +1,3 @@
 // The worker's workflow bundle entry point.
 export { incidentWorkflow } from './incident';
+export { identificationWorkflow } from './identification';

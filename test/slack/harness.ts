@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { LogLevel } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
 import { IncidentControl } from '../../triggers/control';
-import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from '../../triggers/slack/app';
+import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp, type SlackAppOptions } from '../../triggers/slack/app';
 import { SlackApiServer } from './slack-api-server';
 import { commandBody, interactionBody, sendSigned, type SlackReply } from './signed-request';
 
@@ -32,7 +32,7 @@ export class SlackHarness {
   private server?: Server;
   private responses = 0;
 
-  async start(client: Client, taskQueue: string, o: { reporters?: '*' | string[] } = {}): Promise<this> {
+  async start(client: Client, taskQueue: string, o: { reporters?: '*' | string[]; keepSecret?: SlackAppOptions['keepSecret'] } = {}): Promise<this> {
     await this.slack.start();
     this.slack.groups.set(APPROVERS_GROUP, [APPROVER]);
     this.control = new IncidentControl(client, taskQueue);
@@ -41,6 +41,7 @@ export class SlackHarness {
       control: this.control,
       clientOptions: { slackApiUrl: this.slack.apiUrl },
       onRefused: (incidentId, who, what) => void this.refused.push({ incidentId, who, what }),
+      keepSecret: o.keepSecret,
       // The forged and stale requests are on purpose; Bolt's warnings about them are noise here.
       logLevel: LogLevel.ERROR,
     });

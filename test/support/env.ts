@@ -63,11 +63,18 @@ export class RecordingNotifier implements Notifier {
 }
 
 /** A real worker on its own task queue, bundle shared by the run. */
-export async function startWorker(o: { taskQueue: string; inventory: Inventory | string; dataDir?: string; notifier?: Notifier; github?: GitHubOptions }) {
+export async function startWorker(o: {
+  taskQueue: string;
+  inventory: Inventory | string;
+  dataDir?: string;
+  notifier?: Notifier;
+  github?: GitHubOptions;
+  report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
+}) {
   const connection = await NativeConnection.connect({ address: testEnv().temporalAddress });
   const dataDir = o.dataDir ?? scratchDir('data');
   const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
-  const deps = buildDeps({ inventory, aws: awsConfig(), github: o.github, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
+  const deps = buildDeps({ inventory, aws: awsConfig(), github: o.github, report: o.report, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
   const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, keys: codecKeys(), workflowBundlePath: testEnv().bundlePath });
   const running = worker.run();
   return {

@@ -30,6 +30,11 @@ export interface WebhookDeps {
   };
   generic: { secret: string };
   awsHealth: { sharedSecret: string; headerName?: string };
+  /**
+   * Opens a durable "needs identification" record for a leak whose credential nobody could name yet,
+   * which a person completes (`leakstop incident identify`). Without it such leaks are only logged.
+   */
+  awaitIdentification?(reference: string, pending: { exposure: unknown; requestedBy: string; reason: string }): Promise<{ pendingId: string }>;
   /** Stores a raw leaked secret in the vault and returns its handle. */
   keepSecret(provider: string, secret: string): Promise<string>;
   log?(line: string): void;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ValidationError } from '../../domain/issues';
 import { HttpError, sendJson } from '../respond';
-import type { Started } from './deps';
+import type { Started, WebhookDeps } from './deps';
 import { readWebhook, type WebhookRequest } from './request';
 import type { Authenticate } from './signatures';
 
@@ -37,12 +37,22 @@ export const acceptedAll = (incidents: (Started & { index?: number })[], skipped
   summary: incidents.map(describe).join(', ') + (skipped.length ? ` (${skipped.length} ignored)` : ''),
 });
 
-/** A real leak whose credential nobody could name yet: accepted, but nothing is started for it. */
+/** A real leak whose credential nobody could name yet: accepted; it waits for a person (pendingId) where it can. */
 export const unidentified = (body: Record<string, unknown>, summary: string): Reply => ({
   status: 202,
   body: { needsIdentification: true, ...body },
-  summary: `needs identification: ${summary}; nothing started`,
+  summary: `needs identification: ${summary}; ${body.pendingId ? `waiting for a person as ${body.pendingId}` : 'nothing started'}`,
 });
+
+/** Opens the durable "needs identification" record when the ingress has one; else the leak is only logged. */
+export async function pendingFor(
+  deps: WebhookDeps,
+  reference: string,
+  pending: { exposure: unknown; requestedBy: string; reason: string },
+): Promise<{ pendingId?: string }> {
+  if (!deps.awaitIdentification) return {};
+  return upstream('Temporal', 503, () => deps.awaitIdentification!(reference, pending));
+}
 
 const describe = (s: Started) => `${s.incidentId} ${s.joined ? 'joined' : 'started'}`;
 

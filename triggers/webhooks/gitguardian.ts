@@ -1,5 +1,5 @@
 import type { WebhookDeps } from './deps';
-import { accepted, ignored, unidentified, type Endpoint } from './endpoint';
+import { accepted, ignored, pendingFor, unidentified, type Endpoint } from './endpoint';
 import { exposure, isoTime, notes, type ExposureInput } from './exposure';
 import { reportAll } from './reporting';
 import { parseJson, parsePayload } from './request';
@@ -31,7 +31,9 @@ export function gitguardianEndpoint(deps: WebhookDeps): Endpoint {
       // The payload carries hashes of the secret, never the secret: only the inventory can name it.
       const credentialId = deps.gitguardian.identify?.(incident);
       if (!credentialId) {
-        return unidentified({ gitguardianIncidentId: incident.id }, `GitGuardian incident ${incident.id} (${detector}) matches no credential in the inventory`);
+        const reason = `GitGuardian incident ${incident.id} (${detector}) matches no credential in the inventory`;
+        const pending = await pendingFor(deps, `gitguardian-${incident.id}`, { exposure: exposureOf(e, detector), requestedBy: `gitguardian:${e.target_user ?? 'webhook'}`.slice(0, 200), reason });
+        return unidentified({ gitguardianIncidentId: incident.id, ...pending }, reason);
       }
       const input = { provider, credentialId, exposure: exposureOf(e, detector), requestedBy: `gitguardian:${e.target_user ?? 'webhook'}`.slice(0, 200) };
       return accepted((await reportAll(deps, [{ input }]))[0]);

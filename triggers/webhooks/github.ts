@@ -1,6 +1,6 @@
 import { HttpError } from '../respond';
 import type { GitHubAlert, WebhookDeps } from './deps';
-import { accepted, ignored, ok, unidentified, upstream, type Endpoint } from './endpoint';
+import { accepted, ignored, ok, pendingFor, unidentified, upstream, type Endpoint } from './endpoint';
 import { exposure, notes, type ExposureInput } from './exposure';
 import { awsKeyIdIn, githubTokenId, hasProvider, noProvider } from './identify';
 import { reportAll } from './reporting';
@@ -77,7 +77,9 @@ export function githubEndpoint(deps: WebhookDeps): Endpoint {
       }
       const keyId = kind === 'aws-key' ? awsKeyIdIn(alert.secret) : undefined;
       if (!keyId) {
-        return unidentified({ githubAlert: { repository: `${repo.owner}/${repo.name}`, number: e.alert.number } }, `GitHub alert ${ref} (${alert.secretType}) holds no AWS access key id`);
+        const reason = `GitHub alert ${ref} (${alert.secretType}) holds no AWS access key id`;
+        const pending = await pendingFor(deps, `github-${repo.owner}-${repo.name}-${e.alert.number}`, { ...common, reason });
+        return unidentified({ githubAlert: { repository: `${repo.owner}/${repo.name}`, number: e.alert.number }, ...pending }, reason);
       }
       return accepted((await reportAll(deps, [{ input: { provider: 'aws-iam', credentialId: keyId, ...common } }]))[0]);
     },

@@ -1,0 +1,50 @@
+import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { durationMs } from '../domain/duration';
+import { formatIssues } from '../domain/issues';
+import { IncidentInputSchema } from '../domain/schemas';
+import { identifyUpdate, PendingLeakSchema, pendingQuery, type IdentifyRequest, type Pending } from './identification-api';
+
+type Activities = ReturnType<typeof createActivities>;
+const { reportLeak } = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 10 } });
+const { notify } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 5 } });
+
+/**
+ * "Needs identification": waits, escalating every escalateAfter, until a person says which credential
+ * leaked; then reports it like any trigger would, so the runbook starts. Never silently dropped.
+ */
+export async function identificationWorkflow(raw: unknown): Promise<Pending> {
+  const parsed = PendingLeakSchema.safeParse(raw);
+  if (!parsed.success) throw ApplicationFailure.create({ type: 'ValidationError', nonRetryable: true, message: `pending leak is invalid:\n${formatIssues(parsed.error)}` });
+  const p = parsed.data;
+  const state: Pending = { status: 'needs identification', exposure: p.exposure, reason: p.reason, since: new Date().toISOString() };
+  let request: IdentifyRequest | undefined;
+  const incidentInput = (r: IdentifyRequest) => ({ provider: r.provider, credentialId: r.credentialId, exposure: p.exposure, requestedBy: r.by });
+
+  setHandler(pendingQuery, () => state);
+  setHandler(identifyUpdate, (r) => ((request = r), 'identified; reporting the incident'), {
+    validator: (r) => {
+      if (request) throw new Error('already identified');
+      const check = IncidentInputSchema.safeParse(incidentInput(r));
+      if (!check.success) throw new Error(formatIssues(check.error));
+    },
+  });
+
+  const tell = (message: string, kind: 'waiting' | 'done') =>
+    notify({
+      incidentId: workflowInfo().workflowId,
+      phase: 'triage',
+      kind,
+      message,
+      snapshot: { status: 'waiting', phase: 'triage', provider: 'unknown', credential: 'unidentified', severity: p.exposure.public ? 'critical' : 'high', waiting: [] },
+    }).catch(() => undefined);
+
+  await tell(`needs identification: ${p.reason}. Name the credential: leakstop incident identify ${workflowInfo().workflowId} --credential <id> --by <you>`, 'waiting');
+  for (let round = 1; !(await condition(() => request !== undefined, durationMs(p.escalateAfter))); round++) {
+    await tell(`ESCALATION ${round}: a leak still needs identification: ${p.reason}`, 'waiting');
+  }
+  const started = await reportLeak(incidentInput(request!));
+  Object.assign(state, { status: 'identified', identifiedBy: request!.by, incidentId: started.incidentId });
+  await tell(`identified by ${request!.by}: incident ${started.incidentId}`, 'done');
+  return state;
+}
