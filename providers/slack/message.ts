@@ -120,7 +120,7 @@ function waitingButtons(incidentId: string, s: IncidentSnapshot, w: Waiting, n: 
           action_id: actionId('done', n()),
           text: label(`Done: ${w.step}`),
           style: 'primary',
-          value: encodeButton({ incidentId, step: w.step }),
+          value: encodeButton({ incidentId, phase: w.phase, step: w.step }),
         });
       }
       break;

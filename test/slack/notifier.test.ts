@@ -98,7 +98,7 @@ test('a decision renders only the options offered, each button unique', async ()
   ]);
   expect(new Set(all.map((b: any) => b.action_id)).size).toBe(all.length);
   expect(decodeButton(all[1].value)).toEqual({ incidentId: id, step: 'redeploy api', decision: 'skip' });
-  expect(decodeButton(all[5].value)).toEqual({ incidentId: id, step: 'create replacement' });
+  expect(decodeButton(all[5].value)).toEqual({ incidentId: id, phase: 'regenerate', step: 'create replacement' }); // Done on regenerate asks for the replacement
 });
 
 test('a repeated notification posts nothing new, even when the answer was lost or another worker retries', async () => {
