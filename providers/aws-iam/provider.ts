@@ -206,8 +206,8 @@ export class AwsIamProvider implements CredentialProvider {
   }
 
   private async deleteKey(owner: string, keyId: string): Promise<void> {
-    await this.iam.send(new DeleteAccessKeyCommand({ UserName: owner, AccessKeyId: keyId })).catch((err) => {
-      if (awsErrorReason(err) !== 'not-found') throw err;
+    await this.call(`delete ${redactId(keyId)}`, () => this.iam.send(new DeleteAccessKeyCommand({ UserName: owner, AccessKeyId: keyId }))).catch((err) => {
+      if ((err as PermanentError).reason !== 'not-found') throw err;
     });
   }
 

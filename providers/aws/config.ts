@@ -20,7 +20,10 @@ export function clientConfig(cfg: AwsConfig, region = cfg.region) {
 
 /** AWS error names that retrying will not fix, mapped to what a person is told. */
 export function awsErrorReason(err: unknown): 'denied' | 'not-found' | 'limit' | 'invalid' | undefined {
-  const name = (err as { name?: string })?.name ?? '';
+  // Unmodelled errors arrive as a generic <Service>ServiceException: their code is in Code / Error.Code.
+  const e = err as { name?: string; Code?: string; Error?: { Code?: string }; $metadata?: { httpStatusCode?: number } };
+  const name = [e?.name, e?.Code, e?.Error?.Code].filter(Boolean).join(' ');
+  if (e?.$metadata?.httpStatusCode === 403 && !/Throttl/.test(name)) return 'denied';
   if (/AccessDenied|UnauthorizedOperation|InvalidClientTokenId|SignatureDoesNotMatch/.test(name)) return 'denied';
   if (/NoSuchEntity|NotFound|ParameterNotFound/.test(name)) return 'not-found';
   if (/LimitExceeded/.test(name)) return 'limit';

@@ -70,11 +70,13 @@ export async function startWorker(o: {
   notifier?: Notifier;
   github?: GitHubOptions;
   report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
+  /** Another AWS endpoint (a fault-injecting proxy in front of moto). */
+  awsEndpoint?: string;
 }) {
   const connection = await NativeConnection.connect({ address: testEnv().temporalAddress });
   const dataDir = o.dataDir ?? scratchDir('data');
   const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
-  const deps = buildDeps({ inventory, aws: awsConfig(), github: o.github, report: o.report, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
+  const deps = buildDeps({ inventory, aws: { ...awsConfig(), ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}) }, github: o.github, report: o.report, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
   const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, keys: codecKeys(), workflowBundlePath: testEnv().bundlePath });
   const running = worker.run();
   return {
