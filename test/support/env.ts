@@ -72,8 +72,10 @@ export async function startWorker(o: {
   report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
   /** Another AWS endpoint (a fault-injecting proxy in front of moto). */
   awsEndpoint?: string;
+  /** Another Temporal server than the run's. */
+  temporalAddress?: string;
 }) {
-  const connection = await NativeConnection.connect({ address: testEnv().temporalAddress });
+  const connection = await NativeConnection.connect({ address: o.temporalAddress ?? testEnv().temporalAddress });
   const dataDir = o.dataDir ?? scratchDir('data');
   const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
   const deps = buildDeps({ inventory, aws: { ...awsConfig(), ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}) }, github: o.github, report: o.report, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
