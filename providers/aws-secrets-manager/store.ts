@@ -8,7 +8,7 @@ import {
 import { redactText } from '../../domain/credential';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer } from '../../domain/schemas';
-import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
+import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 
 /**
@@ -17,9 +17,11 @@ import { PermanentError, type IncidentContext, type SecretStore } from '../types
  */
 export class SecretsManagerStore implements SecretStore {
   readonly kind = 'aws-secrets-manager' as const;
-  private readonly clients = new Map<string, SecretsManagerClient>();
+  private readonly clients: (region: string | undefined) => SecretsManagerClient;
 
-  constructor(private readonly cfg: AwsConfig) {}
+  constructor(cfg: AwsConfig) {
+    this.clients = perRegion(cfg, (c) => new SecretsManagerClient(c));
+  }
 
   async write(consumer: ResolvedConsumer, value: string, ctx: IncidentContext): Promise<StoreWrite> {
     const client = this.client(consumer);
@@ -43,15 +45,12 @@ export class SecretsManagerStore implements SecretStore {
   async read(consumer: ResolvedConsumer): Promise<string | undefined> {
     const r = await this.client(consumer)
       .send(new GetSecretValueCommand({ SecretId: consumer.key }))
-      .catch((err) => (awsErrorReason(err) === 'not-found' ? undefined : Promise.reject(err)));
+      .catch(orNotFound);
     return r?.SecretString;
   }
 
   private client(consumer: ResolvedConsumer): SecretsManagerClient {
-    const region = (consumer.storeSpec.kind === 'aws-secrets-manager' && consumer.storeSpec.region) || this.cfg.region;
-    let c = this.clients.get(region);
-    if (!c) this.clients.set(region, (c = new SecretsManagerClient(clientConfig(this.cfg, region))));
-    return c;
+    return this.clients(consumer.storeSpec.kind === 'aws-secrets-manager' ? consumer.storeSpec.region : undefined);
   }
 }
 

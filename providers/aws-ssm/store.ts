@@ -2,7 +2,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { redactText } from '../../domain/credential';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer } from '../../domain/schemas';
-import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
+import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 
 /**
@@ -11,9 +11,11 @@ import { PermanentError, type IncidentContext, type SecretStore } from '../types
  */
 export class SsmStore implements SecretStore {
   readonly kind = 'aws-ssm' as const;
-  private readonly clients = new Map<string, SSMClient>();
+  private readonly clients: (region: string | undefined) => SSMClient;
 
-  constructor(private readonly cfg: AwsConfig) {}
+  constructor(cfg: AwsConfig) {
+    this.clients = perRegion(cfg, (c) => new SSMClient(c));
+  }
 
   async write(consumer: ResolvedConsumer, value: string, _ctx: IncidentContext): Promise<StoreWrite> {
     const client = this.client(consumer);
@@ -40,14 +42,11 @@ export class SsmStore implements SecretStore {
   private async current(client: SSMClient, name: string) {
     const r = await client
       .send(new GetParameterCommand({ Name: name, WithDecryption: true }))
-      .catch((err) => (awsErrorReason(err) === 'not-found' ? undefined : Promise.reject(err)));
+      .catch(orNotFound);
     return r?.Parameter;
   }
 
   private client(consumer: ResolvedConsumer): SSMClient {
-    const region = (consumer.storeSpec.kind === 'aws-ssm' && consumer.storeSpec.region) || this.cfg.region;
-    let c = this.clients.get(region);
-    if (!c) this.clients.set(region, (c = new SSMClient(clientConfig(this.cfg, region))));
-    return c;
+    return this.clients(consumer.storeSpec.kind === 'aws-ssm' ? consumer.storeSpec.region : undefined);
   }
 }

@@ -30,3 +30,16 @@ export function awsErrorReason(err: unknown): 'denied' | 'not-found' | 'limit' |
   if (/ValidationError|InvalidParameter|MalformedPolicy/.test(name)) return 'invalid';
   return undefined;
 }
+
+/** One SDK client per region, made on first use: stores may name a region per consumer. */
+export function perRegion<C>(cfg: AwsConfig, make: (config: ReturnType<typeof clientConfig>) => C): (region: string | undefined) => C {
+  const clients = new Map<string, C>();
+  return (region = cfg.region) => {
+    let c = clients.get(region);
+    if (!c) clients.set(region, (c = make(clientConfig(cfg, region))));
+    return c;
+  };
+}
+
+/** undefined for "not found" (the value does not exist yet); every other error goes on. */
+export const orNotFound = (err: unknown) => (awsErrorReason(err) === 'not-found' ? undefined : Promise.reject(err));
