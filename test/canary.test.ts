@@ -12,7 +12,7 @@ import { AesGcmCodec } from '../worker/codec';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { statusQuery } from '../workflows/definitions';
 import { findLeaks, forms } from './support/canary';
-import { awsConfig, codecKeys, leakedKey, scratchDir, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { awsConfig, codecKeys, leakedKey, scratchDir, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { leakInput, standardInventory, waitForState } from './support/fixtures';
 import { spawnWorker } from './support/worker-child';
 
@@ -20,16 +20,8 @@ import { spawnWorker } from './support/worker-child';
 // read raw. Not one secret may appear, in plain text, base64 or URL-encoded form.
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-});
+useTemporal((c) => (client = c), hook);
 
 test('the canary finds a planted secret in every form it checks, and redaction removes it', () => {
   const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYCANARY0001';

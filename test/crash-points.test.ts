@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
-import { awsConfig, leakedKey, scratchDir, startWorker, temporalClient, uniqueQueue } from './support/env';
+import { awsConfig, leakedKey, scratchDir, startWorker, uniqueQueue, useTemporal } from './support/env';
 import { keysOf, leakInput, standardInventory } from './support/fixtures';
 import { spawnWorker } from './support/worker-child';
 
@@ -17,16 +17,8 @@ const POINTS = ['identify', 'plan', 'describe', 'contain', 'regenerate', 'update
 const LANES = 6; // crash scenarios run side by side; each waits out an activity timeout
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-});
+useTemporal((c) => (client = c), hook);
 
 async function crashAt(point: string): Promise<string[]> {
   const leak = await leakedKey(`cp-${point.toLowerCase().slice(0, 10)}`);

@@ -4,21 +4,13 @@ import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
-import { awsConfig, leakedKey, scratchDir, startWorker, temporalClient, uniqueQueue } from './support/env';
+import { awsConfig, leakedKey, scratchDir, startWorker, uniqueQueue, useTemporal } from './support/env';
 import { keysOf, leakInput, standardInventory } from './support/fixtures';
 import { spawnWorker } from './support/worker-child';
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-});
+useTemporal((c) => (client = c), hook);
 
 test('a worker killed in the middle of the runbook: a new worker finishes it with every side effect once', async () => {
   const leak = await leakedKey('crash');

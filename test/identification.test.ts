@@ -4,23 +4,15 @@ import { cli } from '../triggers/cli';
 import { IncidentControl } from '../triggers/control';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { pendingQuery, type Pending } from '../workflows/identification-api';
-import { eventually, leakedKey, RecordingNotifier, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { eventually, leakedKey, RecordingNotifier, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { standardInventory } from './support/fixtures';
 
 // A leak a scanner reports without naming the credential (GitGuardian sends hashes) waits durably in a
 // "needs identification" state, escalating, until a person names it; then the runbook starts.
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-});
+useTemporal((c) => (client = c), hook);
 
 test('needs identification: waits and escalates, refuses a bad id by field, then a person names the key and the incident runs', async () => {
   const leak = await leakedKey('unnamed');

@@ -5,23 +5,15 @@ import { cli } from '../triggers/cli';
 import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { abortUpdate, approveUpdate, decideUpdate, statusQuery } from '../workflows/definitions';
-import { leakedKey, RecordingNotifier, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { leakedKey, RecordingNotifier, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { keysOf, leakInput, standardInventory, waitForState } from './support/fixtures';
 
 // Joining, escalation and the decisions people make: the incident waits for them and never
 // fails or drops a step silently.
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-});
+useTemporal((c) => (client = c), hook);
 
 test('a second report of the same key joins the running incident (API and CLI)', async () => {
   const leak = await leakedKey('join');

@@ -4,20 +4,12 @@ import type { IncidentState } from '../domain/incident';
 import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { approveUpdate, decideUpdate } from '../workflows/definitions';
-import { iam, leakedKey, startWorker, temporalClient, uniqueQueue } from './support/env';
+import { iam, leakedKey, startWorker, uniqueQueue, useTemporal } from './support/env';
 import { keysOf, leakInput, standardInventory, waitForState } from './support/fixtures';
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-});
+useTemporal((c) => (client = c), hook);
 
 async function withIncident(owner: string, input: Record<string, unknown>, body: (id: string) => Promise<void>, policy?: string) {
   const taskQueue = uniqueQueue('policy');

@@ -7,21 +7,12 @@ import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
-import { awsConfig, iam, leakedKey, startWorker, temporalClient, uniqueQueue } from './support/env';
+import { awsConfig, iam, leakedKey, startWorker, uniqueQueue, useTemporal } from './support/env';
 import { standardInventory, stsAs } from './support/fixtures';
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-});
+useTemporal((c) => (client = c), hook);
 
 test('the full runbook against moto: old key dead, new key everywhere, deployed once, post-mortem written', async () => {
   const leak = await leakedKey('svc-billing');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { parseInventory } from '../../domain/inventory';
 import type { Inventory } from '../../domain/schemas';
@@ -106,4 +107,22 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * The usual test-file set-up: a Temporal client for the file, and local servers (a deploy hook…)
+ * started before its tests and stopped after them.
+ */
+export function useTemporal(set: (client: Client) => void, ...servers: { start(): Promise<unknown>; stop(): Promise<unknown> }[]): void {
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const c = await temporalClient();
+    close = c.close;
+    set(c.client);
+    await Promise.all(servers.map((s) => s.start()));
+  });
+  afterAll(async () => {
+    await close?.();
+    await Promise.all(servers.map((s) => s.stop()));
+  });
 }
