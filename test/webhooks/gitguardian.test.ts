@@ -60,7 +60,7 @@ test('a stale or future timestamp is refused even when the signature is right', 
   h.identities.set(id, keyId);
   const body = JSON.stringify(gitguardianEvent({ id }));
 
-  for (const at of [nowSeconds() - 301, nowSeconds() + 301]) {
+  for (const at of [nowSeconds() - 310, nowSeconds() + 310]) { // clear of the 300 s window, whatever the clock does meanwhile
     expect(await h.post('/webhooks/gitguardian', body, signedGitGuardian(body, { at }))).toEqual({ status: 401, body: { error: 'stale timestamp' } });
   }
   expect(await h.incidentExists(keyId)).toBe(false);
