@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
-import { awsConfig, leakedKey, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { awsConfig, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { FaultProxy } from './support/fault-proxy';
 import { keysOf, leakInput, standardInventory, waitForState } from './support/fixtures';
 
@@ -12,19 +12,9 @@ import { keysOf, leakInput, standardInventory, waitForState } from './support/fi
 // for a person with the incident open, and nothing is lost.
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-let proxy: FaultProxy;
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-  proxy = await new FaultProxy(testEnv().motoEndpoint).start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-  await proxy.stop();
-});
+const proxy = new FaultProxy(testEnv().motoEndpoint);
+useTemporal((c) => (client = c), hook, proxy);
 
 test('AWS throttling, 500s, 429s and an answer slower than the activity timeout are retried; the incident finishes once', async () => {
   const leak = await leakedKey('faults');

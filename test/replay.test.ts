@@ -9,7 +9,7 @@ import { AesGcmCodec } from '../worker/codec';
 import { leakstopDataConverter } from '../worker/data-converter';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { decideUpdate } from '../workflows/definitions';
-import { codecKeys, leakedKey, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { codecKeys, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { leakInput, standardInventory, waitForState } from './support/fixtures';
 
 // The determinism guard. Histories recorded by earlier versions (test/histories/*.json, payloads
@@ -32,16 +32,8 @@ test('histories recorded by earlier versions replay against the current workflow
 
 describe('fresh incidents replay', () => {
   let client: Client;
-  let close: () => Promise<void>;
   const hook = new DeployHookServer();
-  beforeAll(async () => {
-    ({ client, close } = await temporalClient());
-    await hook.start();
-  });
-  afterAll(async () => {
-    await close();
-    await hook.stop();
-  });
+  useTemporal((c) => (client = c), hook);
 
   const scenarios: Record<string, { policy?: Record<string, unknown>; hookPath?: string; person?: (id: string) => Promise<void> }> = {
     'immediate-completed': {},

@@ -4,7 +4,7 @@ import type { IncidentState } from '../../domain/incident';
 import { notifierClient, SlackNotifier } from '../../providers/slack/notifier';
 import { DeployHookServer } from '../../worker/deploy-hook-server';
 import { statusQuery } from '../../workflows/definitions';
-import { eventually, leakedKey, startWorker, temporalClient, uniqueQueue } from '../support/env';
+import { eventually, leakedKey, startWorker, uniqueQueue, useTemporal } from '../support/env';
 import { keysOf, leakInput, standardInventory, waitForState } from '../support/fixtures';
 import { APPROVER, APPROVERS_GROUP, buttonClick, CHANNEL, REPORTER, reportValues, SlackHarness, STRANGER, viewSubmission } from './harness';
 
@@ -13,16 +13,8 @@ import { APPROVER, APPROVERS_GROUP, buttonClick, CHANNEL, REPORTER, reportValues
 // are how people answer it.
 
 let client: Client;
-let close: () => Promise<void>;
 const hook = new DeployHookServer();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await hook.start();
-});
-afterAll(async () => {
-  await close();
-  await hook.stop();
-});
+useTemporal((c) => (client = c), hook);
 
 async function slackIncident(name: string, policy: string) {
   const leak = await leakedKey(name);
