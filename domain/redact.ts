@@ -1,4 +1,4 @@
-import { redactId } from './credential';
+import { redactText } from './credential';
 
 // The one redaction mechanism: everything Leakstop writes for people or machines (logs, Slack,
 // GitHub issues and comments, post-mortems, error messages, HTTP error bodies) passes through
@@ -30,15 +30,14 @@ const SHAPES: [RegExp, (m: string) => string][] = [
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, () => '[redacted private key]'],
   // AWS secret access keys: 40 chars of base64; a 40-hex commit SHA is not one.
   [/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g, (m) => (/^[0-9a-f]{40}$/.test(m) || !/[A-Z]/.test(m) || !/[a-z]/.test(m) ? m : '[redacted]')],
-  // AWS access key ids are identifiers, shown as people know them.
-  [/\b(?:AKIA|ASIA)[A-Z2-7]{16}\b/g, redactId],
 ];
 
 export function redact(text: string): string {
   let out = text;
   for (const secret of known) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   for (const [pattern, replace] of SHAPES) out = out.replace(pattern, replace);
-  return out;
+  // AWS access key ids are identifiers, shown as people know them (AKIA…WXYZ).
+  return redactText(out);
 }
 
 /** Redacts every string inside a value (for structured log records and JSON bodies). */

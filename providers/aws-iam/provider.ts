@@ -19,7 +19,8 @@ import {
   type AccessKeyMetadata,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { redactId, redactText } from '../../domain/credential';
+import { redactId } from '../../domain/credential';
+import { redact } from '../../domain/redact';
 import type { ActionResult, BlastRadius, Identification, Known, NewCredential, Verification } from '../../domain/results';
 import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
 import { PermanentError, type CredentialProvider, type IncidentContext, type LeakedCredential, type SecretVault } from '../types';
@@ -256,7 +257,7 @@ export class AwsIamProvider implements CredentialProvider {
       return await fn();
     } catch (err) {
       const reason = awsErrorReason(err);
-      if (reason) throw new PermanentError(`could not ${what}: ${(err as Error).name}: ${redactText((err as Error).message)}`, reason);
+      if (reason) throw new PermanentError(`could not ${what}: ${(err as Error).name}: ${redact((err as Error).message)}`, reason);
       throw err;
     }
   }
@@ -267,7 +268,7 @@ async function known<T>(what: string, fn: () => Promise<T>): Promise<Known<T>> {
   try {
     return await fn();
   } catch (err) {
-    const message = redactText((err as Error).message.split('\n')[0]!).slice(0, 160);
+    const message = redact((err as Error).message.split('\n')[0]!).slice(0, 160);
     return { unknown: true, reason: `${what} not available (${(err as Error).name}: ${message})` };
   }
 }

@@ -5,7 +5,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { redactText } from '../../domain/credential';
+import { redact } from '../../domain/redact';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer } from '../../domain/schemas';
 import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
@@ -63,5 +63,5 @@ function versionToken(incidentId: string, consumer: string): string {
 function permanent(err: unknown, consumer: ResolvedConsumer): unknown {
   const reason = awsErrorReason(err);
   const e = err as Error;
-  return reason ? new PermanentError(`Secrets Manager ${consumer.key}: ${e.name}: ${redactText(e.message)}`, reason) : err;
+  return reason ? new PermanentError(`Secrets Manager ${consumer.key}: ${e.name}: ${redact(e.message)}`, reason) : err;
 }

@@ -1,5 +1,5 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { redactText } from '../../domain/credential';
+import { redact } from '../../domain/redact';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer } from '../../domain/schemas';
 import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
@@ -31,7 +31,7 @@ export class SsmStore implements SecretStore {
     } catch (err) {
       const reason = awsErrorReason(err);
       if (!reason) throw err;
-      throw new PermanentError(`SSM ${consumer.key}: ${(err as Error).name}: ${redactText((err as Error).message)}`, reason);
+      throw new PermanentError(`SSM ${consumer.key}: ${(err as Error).name}: ${redact((err as Error).message)}`, reason);
     }
   }
 
