@@ -3,7 +3,6 @@ import type { IncidentState } from '../domain/incident';
 import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { startEmbeddedTemporal } from '../worker/embedded-temporal';
-import { freePort } from '../worker/net';
 import { connectClient } from '../worker/temporal-client';
 import { approveUpdate } from '../workflows/definitions';
 import { codecKeys, leakedKey, scratchDir, startWorker, uniqueQueue } from './support/env';
@@ -15,8 +14,8 @@ import { keysOf, leakInput, standardInventory, waitForState } from './support/fi
 
 test('incidents survive a Temporal dev server restart and finish', async () => {
   const dataDir = scratchDir('restart');
-  const port = await freePort();
-  let temporal = await startEmbeddedTemporal({ dataDir: path.join(dataDir, 'temporal'), port });
+  let temporal = await startEmbeddedTemporal({ dataDir: path.join(dataDir, 'temporal') });
+  const port = Number(temporal.address.split(':').pop());
   const hook = await new DeployHookServer().start();
   const { client, close } = await connectClient({ address: temporal.address, keys: codecKeys() });
   const taskQueue = uniqueQueue('restart');

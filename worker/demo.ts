@@ -13,7 +13,6 @@ import { connectClient } from './temporal-client';
 import { DeployHookServer } from './deploy-hook-server';
 import { startEmbeddedTemporal } from './embedded-temporal';
 import { enforceMotoAuth, startMoto } from './embedded-moto';
-import { freePort } from './net';
 import { buildDeps, createWorker } from './wiring';
 
 /**
@@ -28,11 +27,8 @@ async function demo(): Promise<void> {
   const say = (s: string) => console.log(`\n== ${s}`);
 
   say('starting moto (AWS emulator), the Temporal dev server and a deploy hook');
-  const [moto, temporal, hook] = await Promise.all([
-    startMoto(),
-    startEmbeddedTemporal({ dataDir, port: await freePort(), ui: true, uiPort: await freePort() }),
-    new DeployHookServer().start(),
-  ]);
+  const moto = await startMoto(); // first: ports are picked free, and each server retries on a clash
+  const [temporal, hook] = await Promise.all([startEmbeddedTemporal({ dataDir, ui: true }), new DeployHookServer().start()]);
   try {
     const admin = await enforceMotoAuth(moto.endpoint);
     const aws = { region: 'us-east-1', endpoint: moto.endpoint, credentials: admin };

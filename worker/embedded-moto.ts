@@ -3,7 +3,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyComm
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './config';
-import { freePort, waitUntil } from './net';
+import { freePort, waitUntil, withFreshPorts } from './net';
 
 const MOTO = path.join(ROOT, '.tools', 'venv', 'bin', 'moto_server');
 
@@ -15,13 +15,20 @@ export interface Moto {
 /** The moto AWS emulator, for the demo and the tests (installed by `npm run setup`). */
 export async function startMoto(port?: number): Promise<Moto> {
   if (!existsSync(MOTO)) throw new Error('moto_server is not installed: run `npm run setup` (installs moto[server] from PyPI into .tools/)');
-  const p = port ?? (await freePort());
+  return withFreshPorts('moto', port === undefined ? 3 : 1, async () => startMotoOn(port ?? (await freePort())));
+}
+
+async function startMotoOn(p: number): Promise<Moto> {
   const child: ChildProcess = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(p)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
   const endpoint = `http://127.0.0.1:${p}`;
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
   try {
-    await waitUntil(async () => (await fetch(`${endpoint}/moto-api/data.json`)).ok, 30_000, () => `moto did not start: ${stderr}`);
+    // A moto that exited (e.g. its port was taken) will never answer: stop waiting at once.
+    await waitUntil(async () => exited !== undefined || (await fetch(`${endpoint}/moto-api/data.json`)).ok, 30_000, () => `moto did not start: ${stderr}`);
+    if (exited !== undefined) throw new Error(`moto exited with code ${exited}: ${stderr.trim().split('\n').pop() ?? ''}`);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

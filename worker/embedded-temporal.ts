@@ -3,6 +3,7 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SA } from '../workflows/definitions';
 import { temporalExecutable } from './temporal-cli';
+import { freePort, withFreshPorts } from './net';
 
 export interface EmbeddedTemporal {
   address: string;
@@ -17,6 +18,7 @@ export interface EmbeddedTemporal {
  */
 export async function startEmbeddedTemporal(opts: {
   dataDir: string;
+  /** Fixed ports fail fast when taken; ports left out are picked free, and retried on a clash. */
   port?: number;
   ui?: boolean;
   uiPort?: number;
@@ -24,28 +26,33 @@ export async function startEmbeddedTemporal(opts: {
   codecEndpoint?: string;
 }): Promise<EmbeddedTemporal> {
   mkdirSync(opts.dataDir, { recursive: true });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: temporalExecutable(),
-      ip: '127.0.0.1',
-      port: opts.port,
-      dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
-      ui: opts.ui ?? false,
-      uiPort: opts.ui ? opts.uiPort : undefined,
-      searchAttributes: Object.values(SA),
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: [
-        // Eager activities: the first activity of a workflow task starts on the worker that completed it,
-        // without a trip through the task queue (containment comes sooner).
-        '--dynamic-config-value',
-        'system.enableActivityEagerExecution=true',
-        ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
-      ],
-    },
+  const fixed = opts.port !== undefined && (!opts.ui || opts.uiPort !== undefined);
+  return withFreshPorts('Temporal dev server', fixed ? 1 : 3, async () => {
+    const port = opts.port ?? (await freePort());
+    const uiPort = opts.ui ? (opts.uiPort ?? (await freePort())) : undefined;
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: temporalExecutable(),
+        ip: '127.0.0.1',
+        port,
+        dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
+        ui: opts.ui ?? false,
+        uiPort,
+        searchAttributes: Object.values(SA),
+        log: { format: 'pretty', level: 'error' },
+        extraArgs: [
+          // Eager activities: the first activity of a workflow task starts on the worker that completed it,
+          // without a trip through the task queue (containment comes sooner).
+          '--dynamic-config-value',
+          'system.enableActivityEagerExecution=true',
+          ...(opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
+        ],
+      },
+    });
+    return {
+      address: env.address,
+      uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined,
+      stop: () => env.teardown(),
+    };
   });
-  return {
-    address: env.address,
-    uiUrl: opts.ui ? `http://localhost:${opts.uiPort ?? Number(env.address.split(':').pop()) + 1000}` : undefined,
-    stop: () => env.teardown(),
-  };
 }

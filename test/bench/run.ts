@@ -28,7 +28,8 @@ const BURST = Number(process.env.BENCH_BURST ?? 500);
 async function main() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const dir = mkdtempSync(path.join(tmpdir(), 'leakstop-bench-'));
-  const [temporal, moto] = await Promise.all([startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal') }), startMoto()]);
+  const moto = await startMoto();
+  const temporal = await startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal') });
   const stops: (() => Promise<unknown>)[] = [() => temporal.stop(), () => moto.stop()];
   try {
     const admin = await enforceMotoAuth(moto.endpoint);

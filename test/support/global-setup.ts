@@ -5,7 +5,6 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 import { WORKFLOWS_PATH } from '../../worker/wiring';
-import { freePort } from '../../worker/net';
 import { FAILURE_CONVERTER_PATH } from '../../worker/data-converter';
 import { randomBytes } from 'node:crypto';
 import type { TestEnv } from './env';
@@ -18,9 +17,10 @@ import type { TestEnv } from './env';
 export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'; // said once, in the README
   const dir = mkdtempSync(path.join(tmpdir(), 'leakstop-test-'));
-  // The web UI is on so the browser test can start an incident from it, as a person would.
-  const uiPort = await freePort();
-  const [temporal, moto] = await Promise.all([startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), ui: true, uiPort }), startMoto()]);
+  // One after the other, so a port picked free for one is not taken by the other before it binds (each
+  // also retries on fresh ports). The web UI is on so the browser test can start an incident from it.
+  const moto = await startMoto();
+  const temporal = await startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), ui: true });
   (globalThis as Record<string, unknown>).__leakstop = { temporal, moto, dir };
 
   const admin = await enforceMotoAuth(moto.endpoint);
@@ -35,7 +35,7 @@ export default async function globalSetup(): Promise<void> {
     motoEndpoint: moto.endpoint,
     admin,
     bundlePath,
-    uiUrl: `http://localhost:${uiPort}`,
+    uiUrl: temporal.uiUrl!,
   };
   process.env.LEAKSTOP_TEST_ENV = JSON.stringify(env);
   // Every client and worker of the run (child processes too) encrypts with this key.
