@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { startMoto } from '../worker/embedded-moto';
-import { freePort, withFreshPorts } from '../worker/net';
+import { withFreshPorts } from '../worker/net';
 
 // Servers are started on ports picked free a moment before: another process can take the port in
 // between. A clash must fail fast and, where Leakstop picked the port, be retried on a fresh one.
@@ -32,9 +32,10 @@ test('withFreshPorts gives up after its attempts with the last error', async () 
 });
 
 test('moto on a port that is already taken fails at once, saying it exited', async () => {
-  const port = await freePort();
+  // The squatter binds a port of the OS's choosing: no window in which another process could take it.
   const squatter: Server = createServer((s) => s.destroy());
-  await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+  await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = squatter.address() as AddressInfo;
   try {
     const started = Date.now();
     await expect(startMoto(port)).rejects.toThrow(/moto exited with code/);

@@ -27,7 +27,7 @@ async function startMotoOn(p: number): Promise<Moto> {
   child.once('exit', (code) => (exited = code));
   try {
     // A moto that exited (e.g. its port was taken) will never answer: stop waiting at once.
-    await waitUntil(async () => exited !== undefined || (await fetch(`${endpoint}/moto-api/data.json`)).ok, 30_000, () => `moto did not start: ${stderr}`);
+    await waitUntil(async () => exited !== undefined || (await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(2000) })).ok, 30_000, () => `moto did not start: ${stderr}`);
     if (exited !== undefined) throw new Error(`moto exited with code ${exited}: ${stderr.trim().split('\n').pop() ?? ''}`);
   } catch (err) {
     child.kill('SIGKILL');
