@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest } from '../domain/incident';
-import type { Report } from '../domain/schemas';
+import type { Report } from '../domain/incident-input';
 
 // The incident workflow's public surface: what clients (CLI, triggers, Slack, tests) may call.
 

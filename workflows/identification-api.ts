@@ -1,6 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { ExposureSchema, type Exposure } from '../domain/schemas';
+import { ExposureSchema, type Exposure } from '../domain/incident-input';
 
 // The "needs identification" workflow's public surface, for triggers and the CLI.
 

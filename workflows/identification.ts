@@ -2,7 +2,7 @@ import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, s
 import type { createActivities } from '../activities';
 import { durationMs } from '../domain/duration';
 import { formatIssues } from '../domain/issues';
-import { IncidentInputSchema } from '../domain/schemas';
+import { IncidentInputSchema } from '../domain/incident-input';
 import { identifyUpdate, PendingLeakSchema, pendingQuery, type IdentifyRequest, type Pending } from './identification-api';
 
 type Activities = ReturnType<typeof createActivities>;
