@@ -3,7 +3,8 @@ import type { ProviderKind } from '../domain/credential';
 import type { IncidentState } from '../domain/incident';
 import { planFor, type Plan } from '../domain/inventory';
 import { renderPostMortem } from '../domain/report';
-import type { ActionResult, DeployHandle, NewCredential } from '../domain/results';
+import type { ActionResult, DeployHandle, Identification, NewCredential } from '../domain/results';
+import { redact } from '../domain/redact';
 import { renderSecret } from '../domain/secret-format';
 import type { DeployerSpec, Inventory, PolicyOverrides, ResolvedConsumer } from '../domain/schemas';
 import type { Registry } from '../providers/registry';
@@ -31,6 +32,25 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async identify(provider: ProviderKind, cred: LeakedCredential) {
       return registry.credential(provider).identify(cred);
+    },
+
+    /**
+     * The first response, in one activity so nothing stands between a report and containment: identify
+     * the credential, plan from the inventory, and when the policy says contain at once with no approval,
+     * contain it. A containment that fails here is not retried here: the workflow's ordinary contain
+     * step takes over (retries, escalation). Every part is idempotent, so a retried attempt is safe.
+     */
+    async firstResponse(provider: ProviderKind, cred: LeakedCredential, overrides: PolicyOverrides, incident: Omit<IncidentContext, 'policy'>): Promise<FirstResponse> {
+      const credential = registry.credential(provider);
+      const identification = await credential.identify(cred);
+      const plan = planFor(deps.inventory, provider, identification.owner, cred.id, overrides);
+      if (plan.policy.contain !== 'immediate' || plan.policy.approvals.includes('contain')) return { identification, plan };
+      try {
+        const result = await credential.contain(cred, identification.owner, { ...incident, policy: plan.policy });
+        return { identification, plan, containment: { ...result, at: new Date().toISOString() } };
+      } catch (err) {
+        return { identification, plan, containmentFailed: redact(err instanceof Error ? err.message : String(err)) };
+      }
     },
 
     async plan(provider: ProviderKind, owner: string, cred: LeakedCredential, overrides: PolicyOverrides): Promise<Plan> {
@@ -101,3 +121,12 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+export interface FirstResponse {
+  identification: Identification;
+  plan: Plan;
+  /** Set when the first response contained the credential; `at` is when, by the worker's clock. */
+  containment?: ActionResult & { at: string };
+  /** Why containing failed in the first response (redacted); the contain step then takes over. */
+  containmentFailed?: string;
+}

@@ -13,7 +13,10 @@ import { spawnWorker } from './support/worker-child';
 // Crash points: a worker dies right after each activity's side effect (before Temporal hears of it),
 // a new worker takes over, and the incident still ends with every side effect exactly once.
 
-const POINTS = ['identify', 'plan', 'describe', 'contain', 'regenerate', 'updateEnvironment', 'redeploy', 'awaitDeploy', 'verify', 'revoke', 'forgetSecret', 'writePostMortem'];
+// The first response (identify, plan, contain) is one activity; the contain step runs on its own when the
+// policy contains after rotation, so that point runs with that policy.
+const POINTS = ['firstResponse', 'describe', 'contain', 'regenerate', 'updateEnvironment', 'redeploy', 'awaitDeploy', 'verify', 'revoke', 'forgetSecret', 'writePostMortem'];
+const POLICY: Record<string, { contain: 'after-rotation' }> = { contain: { contain: 'after-rotation' } };
 const LANES = 6; // crash scenarios run side by side; each waits out an activity timeout
 
 let client: Client;
@@ -26,7 +29,7 @@ async function crashAt(point: string): Promise<string[]> {
   const dataDir = scratchDir('crashpoint');
   const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url });
   const doomed = await spawnWorker({ taskQueue, inventory, dataDir, crashAfter: point });
-  const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
+  const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId, POLICY[point] ? { policy: POLICY[point] } : {}));
   const died = await Promise.race([doomed.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
   await doomed.kill();
   const problems: string[] = [];

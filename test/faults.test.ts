@@ -59,3 +59,25 @@ test('a permanent AWS error (403 AccessDenied) is not retried blindly: it waits 
     await worker.stop();
   }
 }, 150_000);
+
+test('a first response that cannot contain hands over to the contain step, which waits for a person; retry after the fix contains', async () => {
+  const leak = await leakedKey('first-denied');
+  const taskQueue = uniqueQueue('first-denied');
+  const worker = await startWorker({ taskQueue, awsEndpoint: proxy.url, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }) });
+  try {
+    proxy.inject({ match: /Action=UpdateAccessKey/, times: 1_000, kind: 'denied' });
+    const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
+    const waiting = await waitForState(client, incidentId, (st) => st.waiting.some((w) => w.phase === 'contain'), 90_000);
+    expect(waiting.waiting.find((w) => w.phase === 'contain')).toMatchObject({ kind: 'decision', step: 'deactivate key', reason: expect.stringContaining('AccessDenied') });
+    expect(waiting.timeline.map((t) => t.event)).toContainEqual(expect.stringMatching(/^first response could not contain: .*AccessDenied.*; trying again as a step$/));
+    expect(proxy.injected.filter((i) => i.kind === 'denied' && i.what === 'UpdateAccessKey')).toHaveLength(2); // once in the first response, once in the step
+    expect((await keysOf(leak.user)).find((k) => k.id === leak.keyId)?.status).toBe('Active');
+    proxy.clear();
+    await client.workflow.getHandle(incidentId).executeUpdate('decide', { args: [{ decision: 'retry', by: 'jo', step: 'deactivate key' }] });
+    const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+    expect(s.status).toBe('completed');
+    expect(s.containment).toMatchObject({ changed: true });
+  } finally {
+    await worker.stop();
+  }
+}, 150_000);

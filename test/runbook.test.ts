@@ -77,3 +77,22 @@ test('the full runbook against moto: old key dead, new key everywhere, deployed 
 async function readSecret(sm: SecretsManagerClient, id: string): Promise<string> {
   return (await sm.send(new GetSecretValueCommand({ SecretId: id }))).SecretString!;
 }
+
+test('the first response contains in the same activity that identifies: no workflow task between them', async () => {
+  const leak = await leakedKey('svc-first');
+  const taskQueue = uniqueQueue('first');
+  const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }) });
+  try {
+    const { incidentId } = await reportLeak(client, taskQueue, { provider: 'aws-iam', credentialId: leak.keyId, exposure: { source: 'cli', public: true }, requestedBy: 'alice' });
+    const state: IncidentState = await client.workflow.getHandle(incidentId).result();
+    const scheduled = ((await client.workflow.getHandle(incidentId).fetchHistory()).events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((n): n is string => !!n);
+    expect(scheduled[0]).toBe('firstResponse');
+    expect(scheduled).not.toContain('contain'); // contained by the first response, not by a later step
+    expect(state.containment).toMatchObject({ changed: true, summary: expect.stringContaining('inactive') });
+    expect(state.actions.map((a) => `${a.phase}/${a.step}`).slice(0, 2)).toEqual(['triage/identify', 'contain/deactivate key']);
+  } finally {
+    await worker.stop();
+  }
+});

@@ -8,12 +8,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { createActivities } from '../activities';
+import type { createActivities, FirstResponse } from '../activities';
+import type { Plan } from '../domain/inventory';
 import { redactId } from '../domain/credential';
 import { severityOf, type IncidentState } from '../domain/incident';
 import { fieldPath, formatIssues } from '../domain/issues';
-import type { NewCredential } from '../domain/results';
-import { IncidentInputSchema, type ResolvedConsumer } from '../domain/schemas';
+import type { Identification, NewCredential } from '../domain/results';
+import { IncidentInputSchema } from '../domain/incident-input';
+import type { ResolvedConsumer } from '../domain/schemas';
 import { SA } from './definitions';
 import { Incident, IncidentAborted, SKIPPED } from './runtime';
 
@@ -27,6 +29,11 @@ type Activities = ReturnType<typeof createActivities>;
 const DONE_NOTIFICATIONS = 'done-notifications';
 /** 2026-11: the inventory plan runs as a local activity (one fewer round trip before containment). */
 const LOCAL_PLAN = 'local-plan';
+/**
+ * 2026-11: identify, plan and (policy permitting) contain in one activity, with no notification before
+ * it: one workflow task and one activity between a report and a contained key.
+ */
+const FIRST_RESPONSE = 'first-response';
 
 const retry: RetryPolicy = {
   initialInterval: '500ms',
@@ -104,13 +111,26 @@ async function runbook(incident: Incident): Promise<void> {
   const cred = { id: s.input.credentialId, ...(s.input.secretHandle ? { secretHandle: s.input.secretHandle } : {}) };
   const ctx = () => ({ incidentId: s.incidentId, startedAt: s.startedAt, policy: s.policy! });
 
-  // Triage: who owns it, is it live, what does the inventory say.
-  await incident.enter('triage');
-  const id = await incident.step('triage', 'identify', () => act.identify(provider, cred), ['retry', 'abort']);
-  if (id === SKIPPED) return;
+  // Triage: who owns it, is it live, what does the inventory say; and with it, the first containment.
+  let first: FirstResponse | undefined;
+  let id: Identification;
+  let plan: Plan;
+  if (patched(FIRST_RESPONSE)) {
+    incident.setPhase('triage'); // no notification yet: nothing stands between the report and containment
+    const r = await incident.step('triage', 'identify', () => act.firstResponse(provider, cred, s.input.policy ?? {}, { incidentId: s.incidentId, startedAt: s.startedAt }), ['retry', 'abort']);
+    if (r === SKIPPED) return;
+    first = r;
+    ({ identification: id, plan } = r);
+    await incident.tell('triage', 'started', r.containment ? 'triage started; the key is already contained' : 'triage started');
+  } else {
+    await incident.enter('triage');
+    const r = await incident.step('triage', 'identify', () => act.identify(provider, cred), ['retry', 'abort']);
+    if (r === SKIPPED) return;
+    id = r;
+    // The plan is a lookup in the worker's inventory: run in the workflow task, not a round trip.
+    plan = patched(LOCAL_PLAN) ? await local.plan(provider, id.owner, cred, s.input.policy ?? {}) : await act.plan(provider, id.owner, cred, s.input.policy ?? {});
+  }
   s.identification = id;
-  // The plan is a lookup in the worker's inventory: run in the workflow task, not a round trip.
-  const plan = patched(LOCAL_PLAN) ? await local.plan(provider, id.owner, cred, s.input.policy ?? {}) : await act.plan(provider, id.owner, cred, s.input.policy ?? {});
   s.policy = plan.policy;
   s.consumers = plan.consumers;
   incident.record('triage', 'identify', `owner ${id.owner}, key ${id.status}, ${plan.consumers.length} consumer(s)${plan.matched ? ` (inventory: ${plan.matched})` : ' (not in the inventory)'}`);
@@ -118,7 +138,8 @@ async function runbook(incident: Incident): Promise<void> {
 
   const contain = async () => {
     await incident.enter('contain');
-    const r = await incident.step('contain', 'deactivate key', () => act.contain(provider, cred, owner, ctx()));
+    if (first?.containmentFailed) incident.log('contain', `first response could not contain: ${first.containmentFailed}; trying again as a step`);
+    const r = first?.containment ?? (await incident.step('contain', 'deactivate key', () => act.contain(provider, cred, owner, ctx())));
     if (r === SKIPPED) return;
     s.containment = r;
     s.timeToContainMs = Date.parse(r.at ?? new Date().toISOString()) - Date.parse(s.startedAt);

@@ -13,7 +13,7 @@ import { redactId } from '../domain/credential';
 import { durationMs } from '../domain/duration';
 import { severityOf, type Decision, type IncidentState, type ManualDoneRequest, type Waiting } from '../domain/incident';
 import type { NewCredential } from '../domain/results';
-import type { Phase } from '../domain/schemas';
+import type { Phase } from '../domain/incident-input';
 import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, noteSignal, reportSignal, SA, statusQuery } from './definitions';
 
 // The machinery under the runbook: state, timeline, approval gates, and the rule that a step which
@@ -119,10 +119,15 @@ export class Incident {
   }
 
   async enter(phase: Phase): Promise<void> {
-    this.state.phase = phase;
-    upsertSearchAttributes([{ key: SA.phase, value: phase }]);
+    this.setPhase(phase);
     await this.tell(phase, 'started', `${phase} started`);
     await this.gate(phase);
+  }
+
+  /** The phase on the state and in the search attributes, without telling anyone. */
+  setPhase(phase: Phase): void {
+    this.state.phase = phase;
+    upsertSearchAttributes([{ key: SA.phase, value: phase }]);
   }
 
   async tell(phase: string, kind: 'started' | 'progress' | 'done' | 'failed' | 'waiting' | 'finished', message: string) {
