@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { IncidentState } from '../../domain/incident';
 import { IncidentControl } from '../../triggers/control';
 import { createIngress } from '../../triggers/http';
@@ -22,6 +23,7 @@ import { spawnWorker } from '../support/worker-child';
 // Everything runs on this machine: moto (auth enforced), a Temporal dev server, one worker process.
 
 const SECRET = 'bench-webhook-secret';
+// BENCH_INCIDENTS and BENCH_BURST shrink the run while working on it; the numbers that count use the defaults.
 const N = Number(process.env.BENCH_INCIDENTS ?? 100);
 const BURST = Number(process.env.BENCH_BURST ?? 500);
 
@@ -39,7 +41,9 @@ async function main() {
     process.env.LEAKSTOP_CODEC_KEYS ??= `bench:${Buffer.alloc(32, 7).toString('base64')}`;
     process.env.LEAKSTOP_TEST_ENV = JSON.stringify({ dir, temporalAddress: temporal.address, motoEndpoint: moto.endpoint, admin, bundlePath: await bundle(dir), uiUrl: '' });
     const taskQueue = 'bench';
-    const worker = await spawnWorker({ taskQueue, inventory: '{}', dataDir: path.join(dir, 'worker') });
+    // BENCH_CPU_PROFILE=<dir>: the worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+    const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROFILE)}`] : [];
+    const worker = await spawnWorker({ taskQueue, inventory: '{}', dataDir: path.join(dir, 'worker'), nodeArgs: profile });
     stops.unshift(() => worker.kill('SIGTERM'));
     const { client, close } = await connectClient({ address: temporal.address, keys: loadCodecKeys(dir) });
     stops.unshift(close);
@@ -59,6 +63,7 @@ async function main() {
     const ttc: number[] = [];
     const direct: number[] = [];
     const costs: { events: number; actions: number }[] = [];
+    const phases: Record<string, number>[] = [];
     for (let i = 0; i < N; i++) {
       const [a, b] = [await newKey(i), await newKey(i + N)];
       const t0 = Date.now();
@@ -66,7 +71,9 @@ async function main() {
       const { incidentId } = (await res.json()) as { incidentId: string };
       const state: IncidentState = await client.workflow.getHandle(incidentId).result();
       ttc.push(Date.parse(state.containment!.at!) - t0);
-      if (i < 10) costs.push(await cost(client, incidentId));
+      const events = await history(client, incidentId);
+      costs.push(cost(events));
+      phases.push(breakdown(events, t0, Date.parse(state.containment!.at!)));
       const t1 = Date.now();
       const floorRes = await post(`${floorUrl}/contain`, b);
       if (floorRes.status !== 200) throw new Error(`floor failed: ${await floorRes.text()}`);
@@ -77,6 +84,8 @@ async function main() {
     const keys = [];
     for (let i = 0; i < BURST; i++) keys.push(await newKey(10_000 + i));
     const rssBefore = peakRss(worker.child.pid!);
+    const processes = { worker: worker.child.pid!, 'temporal server': pidOf(path.join(dir, 'temporal')), moto: pidOf(`-p ${new URL(moto.endpoint).port}`), 'bench + ingress': process.pid };
+    const cpu0 = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuSeconds(pid)]));
     const b0 = Date.now();
     const ids: string[] = [];
     await pool(keys, 50, async (k) => {
@@ -87,21 +96,36 @@ async function main() {
     const results = await pool(ids, 100, (id) => client.workflow.getHandle(id).result() as Promise<IncidentState>);
     const finished = Date.now() - b0;
     const containedBy = Math.max(...results.map((s) => Date.parse(s.containment!.at!))) - b0;
+    const cpu = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, round(cpuSeconds(pid) - cpu0[k]!)]));
+    // The same cut for the burst, measured from the burst's start: where the last containments waited.
+    const burstPhases = await pool(results, 20, async (s) => breakdown(await history(client, s.incidentId), b0, Date.parse(s.containment!.at!)));
+    const containedTimes = results.map((s) => Date.parse(s.containment!.at!) - b0);
 
     const report = {
       machine: { cores: require('node:os').cpus().length, node: process.version },
       timeToContainMs: { n: N, ...percentiles(ttc) },
       floorMs: { n: N, ...percentiles(direct) },
       ratioP50: round(percentiles(ttc).p50 / percentiles(direct).p50),
+      // Where the time to contain goes (median of each segment, from the workflow's own history).
+      timeToContainBreakdownMs: Object.fromEntries(Object.keys(phases[0] ?? {}).map((k) => [k, percentiles(phases.map((p) => p[k]!)).p50])),
       burst: {
         keys: BURST,
         allAcceptedMs: accepted,
         allContainedMs: containedBy,
+        halfContainedMs: percentiles(containedTimes).p50,
         allFinishedMs: finished,
         incidentsPerSecond: round((BURST / finished) * 1000),
         workerPeakRssMb: round(Math.max(peakRss(worker.child.pid!), rssBefore) / 1024),
         allCompleted: results.every((s) => s.status === 'completed'),
       },
+      // CPU seconds each process spent during the burst, against the wall time and the machine's cores.
+      burstBreakdownMs: Object.fromEntries(
+        Object.keys(burstPhases[0] ?? {}).map((k) => {
+          const p = percentiles(burstPhases.map((b) => b[k]!));
+          return [k, { p50: p.p50, max: p.max }];
+        }),
+      ),
+      burstCpuSeconds: { ...cpu, wall: round(finished / 1000), cores: require('node:os').cpus().length },
       costPerIncident: { historyEvents: percentiles(costs.map((c) => c.events)).p50, billableActions: percentiles(costs.map((c) => c.actions)).p50 },
       targets: { ttcP50Under150ms: percentiles(ttc).p50 < 150, ttcP99Under500ms: percentiles(ttc).p99 < 500, under2xFloorAtP50: percentiles(ttc).p50 < 2 * percentiles(direct).p50, burstContainedUnder30s: containedBy < 30_000 },
     };
@@ -163,13 +187,60 @@ function post(url: string, keyId: string) {
   return fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-leakstop-timestamp': ts, 'x-leakstop-signature': `sha256=${sig}` } });
 }
 
+async function history(client: Client, id: string) {
+  return (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
+}
+
+type HistoryEvent = Awaited<ReturnType<typeof history>>[number];
+const eventName = (e: HistoryEvent) => String(temporal.api.enums.v1.EventType[e.eventType as number] ?? e.eventType).replace(/^EVENT_TYPE_/, '');
+const eventMs = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+
 /** Temporal cost of one incident: history events, and the billable actions among them. */
-async function cost(client: Client, id: string) {
-  const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
-  const billable = new Set(['EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED', 'EVENT_TYPE_TIMER_STARTED', 'EVENT_TYPE_MARKER_RECORDED', 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', 'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED']);
-  const { temporal } = await import('@temporalio/proto');
-  const name = (t: unknown) => temporal.api.enums.v1.EventType[t as number] ?? String(t);
-  return { events: events.length, actions: events.filter((e) => billable.has(`EVENT_TYPE_${name(e.eventType).replace(/^EVENT_TYPE_/, '')}`)).length };
+function cost(events: HistoryEvent[]) {
+  const billable = new Set(['WORKFLOW_EXECUTION_STARTED', 'ACTIVITY_TASK_SCHEDULED', 'TIMER_STARTED', 'MARKER_RECORDED', 'WORKFLOW_EXECUTION_SIGNALED', 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED']);
+  return { events: events.length, actions: events.filter((e) => billable.has(eventName(e))).length };
+}
+
+/**
+ * The time to contain cut at the history's own timestamps: the webhook until the workflow exists, until
+ * its first workflow task starts, until the first-response activity (identify, plan, contain) starts,
+ * and from then until the key is inactive.
+ */
+function breakdown(events: HistoryEvent[], webhookAt: number, containedAt: number): Record<string, number> {
+  const acts = new Map<string, string>(); // scheduled event id -> activity type
+  const at: Record<string, number> = {};
+  for (const e of events) {
+    const n = eventName(e);
+    if (n === 'WORKFLOW_EXECUTION_STARTED') at.started ??= eventMs(e);
+    if (n === 'WORKFLOW_TASK_STARTED') at.firstTask ??= eventMs(e);
+    if (n === 'ACTIVITY_TASK_SCHEDULED') acts.set(String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name!);
+    if (n === 'ACTIVITY_TASK_STARTED' && acts.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId)) === 'firstResponse') at.firstResponse ??= eventMs(e);
+  }
+  return {
+    'webhook → workflow started': at.started! - webhookAt,
+    'started → first workflow task': at.firstTask! - at.started!,
+    'first task → first response running': at.firstResponse! - at.firstTask!,
+    'first response → key inactive (identify, plan, contain)': containedAt - at.firstResponse!,
+  };
+}
+
+/** CPU time (user + system) a process has used so far, in seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** The pid of the one process whose command line contains `needle` (a server this bench started). */
+function pidOf(needle: string): number {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle) && Number(pid) !== process.pid) return Number(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no process with "${needle}" in its command line`);
 }
 
 /** Peak resident memory of a process (VmHWM), in KiB. */
@@ -197,15 +268,31 @@ const round = (x: number) => Math.round(x * 100) / 100;
 const listen = (s: Server) => new Promise<string>((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as AddressInfo).port}`)));
 const close2 = (s: Server) => new Promise<void>((r) => s.close(() => r()));
 
-function print(r: { timeToContainMs: ReturnType<typeof percentiles>; floorMs: ReturnType<typeof percentiles>; ratioP50: number; burst: Record<string, unknown>; costPerIncident: Record<string, number>; targets: Record<string, boolean> }) {
+function print(r: {
+  timeToContainMs: ReturnType<typeof percentiles>;
+  floorMs: ReturnType<typeof percentiles>;
+  ratioP50: number;
+  timeToContainBreakdownMs: Record<string, number | undefined>;
+  burst: Record<string, unknown>;
+  burstBreakdownMs: Record<string, { p50: number; max: number }>;
+  burstCpuSeconds: Record<string, number>;
+  costPerIncident: Record<string, number>;
+  targets: Record<string, boolean>;
+}) {
   const row = (name: string, p: ReturnType<typeof percentiles>) => `| ${name.padEnd(34)} | ${[p.p50, p.p95, p.p99, p.max].map((v) => String(v).padStart(6)).join(' | ')} |`;
   console.log('\n| time to contain (ms)               |    p50 |    p95 |    p99 |    max |');
   console.log('|------------------------------------|--------|--------|--------|--------|');
   console.log(row('Leakstop (webhook → key inactive)', r.timeToContainMs));
   console.log(row('floor (direct UpdateAccessKey)', r.floorMs));
   console.log(`\nratio at p50: ${r.ratioP50}x the floor`);
+  console.log('\n| where the time to contain goes (p50 per segment) | ms |\n|---|---|');
+  for (const [k, v] of Object.entries(r.timeToContainBreakdownMs)) console.log(`| ${k} | ${v} |`);
   console.log('\n| burst | value |\n|---|---|');
   for (const [k, v] of Object.entries(r.burst)) console.log(`| ${k} | ${v} |`);
+  console.log('\n| where the burst waited (ms, from the burst start) | p50 | max |\n|---|---|---|');
+  for (const [k, v] of Object.entries(r.burstBreakdownMs)) console.log(`| ${k} | ${v.p50} | ${v.max} |`);
+  console.log('\n| CPU seconds during the burst | value |\n|---|---|');
+  for (const [k, v] of Object.entries(r.burstCpuSeconds)) console.log(`| ${k} | ${v} |`);
   console.log('\n| cost per incident | value |\n|---|---|');
   for (const [k, v] of Object.entries(r.costPerIncident)) console.log(`| ${k} | ${v} |`);
   console.log('\n| target | met |\n|---|---|');
