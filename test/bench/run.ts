@@ -62,7 +62,7 @@ async function main() {
     // 1. Time to contain, one incident at a time, beside the floor.
     const ttc: number[] = [];
     const direct: number[] = [];
-    const costs: { events: number; actions: number }[] = [];
+    const costs: ReturnType<typeof cost>[] = [];
     const phases: Record<string, number>[] = [];
     for (let i = 0; i < N; i++) {
       const [a, b] = [await newKey(i), await newKey(i + N)];
@@ -127,6 +127,7 @@ async function main() {
       ),
       burstCpuSeconds: { ...cpu, wall: round(finished / 1000), cores: require('node:os').cpus().length },
       costPerIncident: { historyEvents: percentiles(costs.map((c) => c.events)).p50, billableActions: percentiles(costs.map((c) => c.actions)).p50 },
+      historyEventsByType: costs[0]?.byType,
       targets: { ttcP50Under150ms: percentiles(ttc).p50 < 150, ttcP99Under500ms: percentiles(ttc).p99 < 500, under2xFloorAtP50: percentiles(ttc).p50 < 2 * percentiles(direct).p50, burstContainedUnder30s: containedBy < 30_000 },
     };
     print(report);
@@ -198,7 +199,9 @@ const eventMs = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.
 /** Temporal cost of one incident: history events, and the billable actions among them. */
 function cost(events: HistoryEvent[]) {
   const billable = new Set(['WORKFLOW_EXECUTION_STARTED', 'ACTIVITY_TASK_SCHEDULED', 'TIMER_STARTED', 'MARKER_RECORDED', 'WORKFLOW_EXECUTION_SIGNALED', 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', 'WORKFLOW_EXECUTION_UPDATE_ACCEPTED']);
-  return { events: events.length, actions: events.filter((e) => billable.has(eventName(e))).length };
+  const byType: Record<string, number> = {};
+  for (const e of events) byType[eventName(e)] = (byType[eventName(e)] ?? 0) + 1;
+  return { events: events.length, actions: events.filter((e) => billable.has(eventName(e))).length, byType };
 }
 
 /**
