@@ -6,6 +6,8 @@ import { renderPostMortem } from '../domain/report';
 import type { ActionResult, DeployHandle, Identification, NewCredential } from '../domain/results';
 import { redact } from '../domain/redact';
 import { renderSecret } from '../domain/secret-format';
+import { checkIncidentInput } from '../domain/issues';
+import { IncidentInputSchema } from '../domain/incident-input';
 import type { DeployerSpec, Inventory, PolicyOverrides, ResolvedConsumer } from '../domain/schemas';
 import type { Registry } from '../providers/registry';
 import { PermanentError, type IncidentContext, type LeakedCredential, type IncidentEvent, type Notifier, type PostMortemSink, type SecretVault } from '../providers/types';
@@ -30,6 +32,11 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { registry } = deps;
   return {
+    /** Run as a local activity at the start of every incident: zod lives here, loaded once per worker. */
+    async validateIncidentInput(raw: unknown) {
+      return checkIncidentInput(IncidentInputSchema, raw);
+    },
+
     async identify(provider: ProviderKind, cred: LeakedCredential) {
       return registry.credential(provider).identify(cred);
     },

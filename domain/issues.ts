@@ -32,3 +32,12 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   if (!result.success) throw new ValidationError(what, result.error);
   return result.data;
 }
+
+export type Checked<T> = { ok: true; input: T } | { ok: false; message: string; fields: string[] };
+
+/** The incident input checked, as data: the workflow turns a failure into a non-retryable error naming the fields. */
+export function checkIncidentInput<S extends z.ZodType>(schema: S, raw: unknown): Checked<z.output<S>> {
+  const r = schema.safeParse(raw);
+  if (r.success) return { ok: true, input: r.data };
+  return { ok: false, message: `incident input is invalid:\n${formatIssues(r.error)}`, fields: r.error.issues.map((i) => fieldPath(i.path)) };
+}

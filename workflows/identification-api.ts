@@ -1,18 +1,10 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import { z } from 'zod';
-import { ExposureSchema, type Exposure } from '../domain/incident-input';
+import type { Exposure } from '../domain/incident-input';
 
-// The "needs identification" workflow's public surface, for triggers and the CLI.
+// The "needs identification" workflow's public surface, for triggers and the CLI. Types only besides the
+// query and update definitions: workflow code loads no schema module unless it validates (see identification.ts).
 
-/** A real leak whose credential nobody could name yet (e.g. GitGuardian sends hashes, not the key id). */
-export const PendingLeakSchema = z.strictObject({
-  exposure: ExposureSchema,
-  requestedBy: z.string().min(1).max(200),
-  /** Why it could not be identified, for the person who will. */
-  reason: z.string().min(1).max(500),
-  escalateAfter: z.string().regex(/^\d+(ms|s|m|h)$/).default('15m'),
-});
-export type PendingLeak = z.input<typeof PendingLeakSchema>;
+export type { PendingLeak } from '../domain/pending-leak';
 
 export interface IdentifyRequest {
   provider: string;

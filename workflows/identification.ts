@@ -2,8 +2,7 @@ import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, s
 import type { createActivities } from '../activities';
 import { durationMs } from '../domain/duration';
 import { formatIssues } from '../domain/issues';
-import { IncidentInputSchema } from '../domain/incident-input';
-import { identifyUpdate, PendingLeakSchema, pendingQuery, type IdentifyRequest, type Pending } from './identification-api';
+import { identifyUpdate, pendingQuery, type IdentifyRequest, type Pending } from './identification-api';
 
 type Activities = ReturnType<typeof createActivities>;
 const { reportLeak } = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 10 } });
@@ -14,7 +13,7 @@ const { notify } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s'
  * leaked; then reports it like any trigger would, so the runbook starts. Never silently dropped.
  */
 export async function identificationWorkflow(raw: unknown): Promise<Pending> {
-  const parsed = PendingLeakSchema.safeParse(raw);
+  const parsed = schemas().PendingLeakSchema.safeParse(raw);
   if (!parsed.success) throw ApplicationFailure.create({ type: 'ValidationError', nonRetryable: true, message: `pending leak is invalid:\n${formatIssues(parsed.error)}` });
   const p = parsed.data;
   const state: Pending = { status: 'needs identification', exposure: p.exposure, reason: p.reason, since: new Date().toISOString() };
@@ -25,7 +24,7 @@ export async function identificationWorkflow(raw: unknown): Promise<Pending> {
   setHandler(identifyUpdate, (r) => ((request = r), 'identified; reporting the incident'), {
     validator: (r) => {
       if (request) throw new Error('already identified');
-      const check = IncidentInputSchema.safeParse(incidentInput(r));
+      const check = schemas().IncidentInputSchema.safeParse(incidentInput(r));
       if (!check.success) throw new Error(formatIssues(check.error));
     },
   });
@@ -47,4 +46,15 @@ export async function identificationWorkflow(raw: unknown): Promise<Pending> {
   Object.assign(state, { status: 'identified', identifiedBy: request!.by, incidentId: started.incidentId });
   await tell(`identified by ${request!.by}: incident ${started.incidentId}`, 'done');
   return state;
+}
+
+/**
+ * The schemas, loaded when this workflow first validates. Workflow modules are evaluated afresh for every
+ * workflow, and zod's are costly: incident workflows, which never validate here, must not pay for them.
+ */
+function schemas() {
+  return {
+    ...(require('../domain/pending-leak') as typeof import('../domain/pending-leak')),
+    ...(require('../domain/incident-input') as typeof import('../domain/incident-input')),
+  };
 }

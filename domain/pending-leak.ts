@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { DurationSchema, ExposureSchema } from './incident-input';
+
+/** A real leak whose credential nobody could name yet (e.g. GitGuardian sends hashes, not the key id). */
+export const PendingLeakSchema = z.strictObject({
+  exposure: ExposureSchema,
+  requestedBy: z.string().min(1).max(200),
+  /** Why it could not be identified, for the person who will. */
+  reason: z.string().min(1).max(500),
+  escalateAfter: DurationSchema.default('15m'),
+});
+export type PendingLeak = z.input<typeof PendingLeakSchema>;
