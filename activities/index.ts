@@ -53,7 +53,7 @@ export function createActivities(deps: ActivityDeps) {
       const plan = planFor(deps.inventory, provider, identification.owner, cred.id, overrides);
       if (plan.policy.contain !== 'immediate' || plan.policy.approvals.includes('contain')) return { identification, plan };
       try {
-        const result = await credential.contain(cred, identification.owner, { ...incident, policy: plan.policy });
+        const result = await credential.contain(cred, identification.owner, { ...incident, policy: plan.policy }, identification);
         return { identification, plan, containment: { ...result, at: new Date().toISOString() } };
       } catch (err) {
         return { identification, plan, containmentFailed: redact(err instanceof Error ? err.message : String(err)) };

@@ -43,7 +43,8 @@ export interface CredentialProvider {
   readonly kind: ProviderKind;
   identify(cred: LeakedCredential): Promise<Identification>;
   describe(cred: LeakedCredential, owner: string): Promise<BlastRadius>;
-  contain(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult>;
+  /** `known`: what identification found a moment ago (the first response), so a provider may skip looking again. */
+  contain(cred: LeakedCredential, owner: string, ctx: IncidentContext, known?: Identification): Promise<ActionResult>;
   regenerate(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<NewCredential | ManualStep>;
   verify(cred: LeakedCredential, owner: string, fresh: NewCredential): Promise<Verification>;
   revoke(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult>;

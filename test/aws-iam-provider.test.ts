@@ -54,6 +54,18 @@ test('contain and revoke are idempotent: a second call changes nothing and says 
   expect(await keysOf(leak.user)).toEqual([]);
 });
 
+test('contain right after identify deactivates without listing again; a key gone meanwhile is a permanent not-found', async () => {
+  const leak = await leakedKey('known');
+  const { p } = provider();
+  const known = await p.identify({ id: leak.keyId });
+  expect(await p.contain({ id: leak.keyId }, leak.user, ctx('inc-known'), known)).toMatchObject({ changed: true });
+  expect(await keysOf(leak.user)).toEqual([{ id: leak.keyId, status: 'Inactive' }]);
+  await p.revoke({ id: leak.keyId }, leak.user, ctx('inc-known'));
+  // Identification said active, but the key was deleted since: the contain step (which lists) takes over.
+  await expect(p.contain({ id: leak.keyId }, leak.user, ctx('inc-known'), known)).rejects.toMatchObject({ reason: 'not-found' });
+  expect(await p.contain({ id: leak.keyId }, leak.user, ctx('inc-known'))).toMatchObject({ summary: expect.stringContaining('already gone'), changed: false });
+});
+
 test('identify finds the owner; an unknown key is a permanent not-found, named redacted', async () => {
   const leak = await leakedKey('ident');
   const { p } = provider();

@@ -86,24 +86,28 @@ export class AwsIamProvider implements CredentialProvider {
     };
   }
 
-  async contain({ id: keyId }: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult> {
-    const key = (await this.keys(owner)).find((k) => k.AccessKeyId === keyId);
-    const done: string[] = [];
-    if (!key) {
-      done.push(`${redactId(keyId)} is already gone`);
-    } else if (key.Status !== 'Inactive') {
+  async contain({ id: keyId }: LeakedCredential, owner: string, ctx: IncidentContext, known?: Identification): Promise<ActionResult> {
+    // Just identified as active (the first response): deactivate at once, without listing the keys again.
+    const status = known?.status === 'active' ? 'Active' : (await this.keys(owner)).find((k) => k.AccessKeyId === keyId)?.Status;
+    const said: string[] = [];
+    let changed = false;
+    if (!status) said.push(`${redactId(keyId)} is already gone`);
+    else if (status === 'Inactive') said.push(`${redactId(keyId)} was already inactive`);
+    else {
       await this.call(`deactivate ${redactId(keyId)}`, () =>
         this.iam.send(new UpdateAccessKeyCommand({ UserName: owner, AccessKeyId: keyId, Status: 'Inactive' })),
       );
-      done.push(`set ${redactId(keyId)} inactive`);
+      said.push(`set ${redactId(keyId)} inactive`);
+      changed = true;
     }
     if (ctx.policy.quarantine) {
       await this.call(`quarantine ${owner}`, () =>
         this.iam.send(new PutUserPolicyCommand({ UserName: owner, PolicyName: QUARANTINE_POLICY, PolicyDocument: DENY_ALL })),
       );
-      done.push(`attached deny-all policy ${QUARANTINE_POLICY} to ${owner}`);
+      said.push(`attached deny-all policy ${QUARANTINE_POLICY} to ${owner}`);
+      changed = true; // attaching again is harmless, and the deny-all is in place either way
     }
-    return done.length ? { summary: done.join('; '), changed: true } : { summary: `${redactId(keyId)} was already inactive`, changed: false };
+    return { summary: said.join('; '), changed };
   }
 
   async regenerate({ id: keyId }: LeakedCredential, owner: string, ctx: IncidentContext): Promise<NewCredential> {
