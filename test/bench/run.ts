@@ -43,7 +43,7 @@ async function main() {
     const taskQueue = 'bench';
     // BENCH_CPU_PROFILE=<dir>: the worker writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
     const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROFILE)}`] : [];
-    const worker = await spawnWorker({ taskQueue, inventory: '{}', dataDir: path.join(dir, 'worker'), nodeArgs: profile });
+    const worker = await spawnWorker({ taskQueue, inventory: '{}', dataDir: path.join(dir, 'worker'), nodeArgs: profile, production: true });
     stops.unshift(() => worker.kill('SIGTERM'));
     const { client, close } = await connectClient({ address: temporal.address, keys: loadCodecKeys(dir) });
     stops.unshift(close);
@@ -98,7 +98,12 @@ async function main() {
     const containedBy = Math.max(...results.map((s) => Date.parse(s.containment!.at!))) - b0;
     const cpu = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, round(cpuSeconds(pid) - cpu0[k]!)]));
     // The same cut for the burst, measured from the burst's start: where the last containments waited.
-    const burstPhases = await pool(results, 20, async (s) => breakdown(await history(client, s.incidentId), b0, Date.parse(s.containment!.at!)));
+    let taskTimeouts = 0; // workflow tasks a worker took but did not finish in time (retried, with a replay)
+    const burstPhases = await pool(results, 20, async (s) => {
+      const events = await history(client, s.incidentId);
+      taskTimeouts += events.filter((e) => eventName(e) === 'WORKFLOW_TASK_TIMED_OUT').length;
+      return breakdown(events, b0, Date.parse(s.containment!.at!));
+    });
     const containedTimes = results.map((s) => Date.parse(s.containment!.at!) - b0);
 
     const report = {
@@ -117,6 +122,7 @@ async function main() {
         incidentsPerSecond: round((BURST / finished) * 1000),
         workerPeakRssMb: round(Math.max(peakRss(worker.child.pid!), rssBefore) / 1024),
         allCompleted: results.every((s) => s.status === 'completed'),
+        workflowTaskTimeouts: taskTimeouts,
       },
       // CPU seconds each process spent during the burst, against the wall time and the machine's cores.
       burstBreakdownMs: Object.fromEntries(

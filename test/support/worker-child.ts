@@ -3,12 +3,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Starts test/support/worker-process.ts in its own process; resolves once it polls. */
-export async function spawnWorker(o: { taskQueue: string; inventory: string; dataDir: string; crashAfter?: string; nodeArgs?: string[] }) {
+export async function spawnWorker(o: {
+  taskQueue: string;
+  inventory: string;
+  dataDir: string;
+  crashAfter?: string;
+  nodeArgs?: string[];
+  /** Run with production's worker options (the bench), not the tests' short sticky-queue timeout. */
+  production?: boolean;
+}) {
   mkdirSync(o.dataDir, { recursive: true });
   const inventoryFile = path.join(o.dataDir, 'inventory.yaml');
   writeFileSync(inventoryFile, o.inventory);
   const child: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), '-r', '@swc-node/register', path.join(__dirname, 'worker-process.ts')], {
-    env: { ...process.env, TASK_QUEUE: o.taskQueue, INVENTORY_FILE: inventoryFile, DATA_DIR: o.dataDir, ...(o.crashAfter ? { CRASH_AFTER: o.crashAfter } : {}) },
+    env: { ...process.env, TASK_QUEUE: o.taskQueue, INVENTORY_FILE: inventoryFile, DATA_DIR: o.dataDir, ...(o.crashAfter ? { CRASH_AFTER: o.crashAfter } : {}), ...(o.production ? { PRODUCTION_OPTIONS: '1' } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

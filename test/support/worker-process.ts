@@ -7,7 +7,7 @@ import { buildDeps, createWorker } from '../../worker/wiring';
 import { awsConfig, codecKeys, testEnv } from './env';
 
 // A worker in its own process, so a test can SIGKILL it mid-runbook like a crashed host.
-// Env: LEAKSTOP_TEST_ENV, TASK_QUEUE, INVENTORY_FILE, DATA_DIR.
+// Env: LEAKSTOP_TEST_ENV, TASK_QUEUE, INVENTORY_FILE, DATA_DIR, CRASH_AFTER, PRODUCTION_OPTIONS.
 async function run() {
   // Logs as in production: JSON lines on stdout through the redacting logger (the canary reads them).
   installTemporalLogging(createLogger(), 'INFO');
@@ -25,9 +25,11 @@ async function run() {
     deps,
     keys: codecKeys(),
     workflowBundlePath: testEnv().bundlePath,
-    // A dead worker's sticky queue is abandoned after this; keeps the test short.
     options: {
-      stickyQueueScheduleToStartTimeout: '1s',
+      // A dead worker's sticky queue is abandoned after this; keeps the test short. The bench keeps
+      // production's default (PRODUCTION_OPTIONS): under load, 1 s would send live workflows' tasks
+      // back through the normal queue with a full replay.
+      ...(process.env.PRODUCTION_OPTIONS ? {} : { stickyQueueScheduleToStartTimeout: '1s' }),
       // CRASH_AFTER=<activity>: die like a lost host right after that activity's side effect is done
       // and before Temporal hears of it, the worst moment for idempotency.
       ...(process.env.CRASH_AFTER ? { interceptors: { activity: [crashAfter(process.env.CRASH_AFTER)] } } : {}),
