@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { temporal as proto } from '@temporalio/proto';
 import type { IncidentState } from '../../domain/incident';
 import { IncidentControl } from '../../triggers/control';
 import { createIngress } from '../../triggers/http';
@@ -98,10 +98,15 @@ async function main() {
     const containedBy = Math.max(...results.map((s) => Date.parse(s.containment!.at!))) - b0;
     const cpu = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, round(cpuSeconds(pid) - cpu0[k]!)]));
     // The same cut for the burst, measured from the burst's start: where the last containments waited.
-    let taskTimeouts = 0; // workflow tasks a worker took but did not finish in time (retried, with a replay)
+    // Workflow tasks that timed out, by kind: schedule-to-start (waited too long on a sticky queue) or
+    // start-to-close (taken but not finished in time). Either is retried on the normal queue with a replay.
+    const taskTimeouts: Record<string, number> = {};
     const burstPhases = await pool(results, 20, async (s) => {
       const events = await history(client, s.incidentId);
-      taskTimeouts += events.filter((e) => eventName(e) === 'WORKFLOW_TASK_TIMED_OUT').length;
+      for (const e of events.filter((x) => eventName(x) === 'WORKFLOW_TASK_TIMED_OUT')) {
+        const kind = String(proto.api.enums.v1.TimeoutType[e.workflowTaskTimedOutEventAttributes!.timeoutType as number]).replace(/^TIMEOUT_TYPE_/, '').toLowerCase();
+        taskTimeouts[kind] = (taskTimeouts[kind] ?? 0) + 1;
+      }
       return breakdown(events, b0, Date.parse(s.containment!.at!));
     });
     const containedTimes = results.map((s) => Date.parse(s.containment!.at!) - b0);
@@ -122,7 +127,7 @@ async function main() {
         incidentsPerSecond: round((BURST / finished) * 1000),
         workerPeakRssMb: round(Math.max(peakRss(worker.child.pid!), rssBefore) / 1024),
         allCompleted: results.every((s) => s.status === 'completed'),
-        workflowTaskTimeouts: taskTimeouts,
+        workflowTaskTimeouts: Object.entries(taskTimeouts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none',
       },
       // CPU seconds each process spent during the burst, against the wall time and the machine's cores.
       burstBreakdownMs: Object.fromEntries(
@@ -199,7 +204,7 @@ async function history(client: Client, id: string) {
 }
 
 type HistoryEvent = Awaited<ReturnType<typeof history>>[number];
-const eventName = (e: HistoryEvent) => String(temporal.api.enums.v1.EventType[e.eventType as number] ?? e.eventType).replace(/^EVENT_TYPE_/, '');
+const eventName = (e: HistoryEvent) => String(proto.api.enums.v1.EventType[e.eventType as number] ?? e.eventType).replace(/^EVENT_TYPE_/, '');
 const eventMs = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
 
 /** Temporal cost of one incident: history events, and the billable actions among them. */
