@@ -54,6 +54,9 @@ describe('fresh incidents replay', () => {
     const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: `${hook.url}${sc.hookPath ?? ''}` }) });
     try {
       const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId, sc.policy ? { policy: sc.policy } : {}));
+      // Status queries from the first moment, as a watching person's tools send them: a query can end the
+      // first workflow task early, which shapes the history differently (it once broke replay of a patch).
+      await waitForState(client, incidentId, (st) => !!st.identification);
       await sc.person?.(incidentId);
       await client.workflow.getHandle(incidentId).result();
       const history = await client.workflow.getHandle(incidentId).fetchHistory();

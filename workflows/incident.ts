@@ -61,7 +61,12 @@ const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbe
  * fingerprint, so every report of one credential lands here.
  */
 export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState> {
-  const checked = patched(VALIDATE_IN_ACTIVITY) ? await local.validateIncidentInput(rawInput) : validateHere(rawInput);
+  // Patches are asked before the first await. A status query that arrives while the validation runs can
+  // end the first workflow task early, so the runbook continues in the next one. On replay it continues
+  // in the first, where a patch recorded in the second is not yet known.
+  const validateInActivity = patched(VALIDATE_IN_ACTIVITY);
+  const firstResponse = patched(FIRST_RESPONSE);
+  const checked = validateInActivity ? await local.validateIncidentInput(rawInput) : validateHere(rawInput);
   if (!checked.ok) {
     // Started by hand (Temporal UI) with bad input: fail at once, naming each field.
     throw ApplicationFailure.create({ type: 'ValidationError', message: checked.message, nonRetryable: true, details: [checked.fields] });
@@ -91,7 +96,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   incident.log('incident', `reported via ${input.exposure.source}: ${redactId(input.credentialId)}`, input.requestedBy);
 
   try {
-    await incident.scope.run(() => runbook(incident));
+    await incident.scope.run(() => runbook(incident, firstResponse));
     incident.setStatus('completed');
   } catch (err) {
     if (!(err instanceof IncidentAborted) && !incident.abortedBy) throw err;
@@ -104,7 +109,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   return incident.state;
 }
 
-async function runbook(incident: Incident): Promise<void> {
+async function runbook(incident: Incident, firstResponse: boolean): Promise<void> {
   const s = incident.state;
   const { provider } = s.input;
   const cred = { id: s.input.credentialId, ...(s.input.secretHandle ? { secretHandle: s.input.secretHandle } : {}) };
@@ -114,7 +119,7 @@ async function runbook(incident: Incident): Promise<void> {
   let first: FirstResponse | undefined;
   let id: Identification;
   let plan: Plan;
-  if (patched(FIRST_RESPONSE)) {
+  if (firstResponse) {
     incident.setPhase('triage'); // no notification yet: nothing stands between the report and containment
     const r = await incident.step('triage', 'identify', () => act.firstResponse(provider, cred, s.input.policy ?? {}, { incidentId: s.incidentId, startedAt: s.startedAt }), ['retry', 'abort']);
     if (r === SKIPPED) return;
