@@ -4,15 +4,13 @@ import { ValidationError } from '../domain/issues';
 import { IncidentInputSchema } from '../domain/schemas';
 import { reportLeak } from '../triggers/incidents';
 import { INCIDENT_WORKFLOW_TYPE } from '../workflows/definitions';
-import { startWorker, temporalClient, uniqueQueue } from './support/env';
+import { startWorker, uniqueQueue, useTemporal } from './support/env';
 
 // Fuzzed workflow input: whatever arrives (from a trigger or typed into the Temporal UI), the answer
 // is a clean validation error naming fields, never a crash, a retry loop or a started runbook.
 
 let client: Client;
-let close: () => Promise<void>;
-beforeAll(async () => ({ client, close } = await temporalClient()));
-afterAll(() => close());
+useTemporal((c) => (client = c));
 
 /** Inputs shaped like the real one, with any field of any type, plus arbitrary JSON. */
 const nearlyValid = fc.record(

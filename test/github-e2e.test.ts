@@ -12,7 +12,7 @@ import { createIngress } from '../triggers/http';
 import { loadConfig } from '../worker/config';
 import { ingressRoutes } from '../worker/ingress';
 import { createLogger } from '../worker/log';
-import { codecKeys, leakedKey, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { codecKeys, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { callerArn, keysOf, waitForState } from './support/fixtures';
 import { FakeGitHub } from './github/server';
 import { classicToken } from './github/tokens';
@@ -27,17 +27,11 @@ const WEBHOOK_SECRET = 'e2e-webhook-secret';
 const SERVICE_TOKEN = classicToken(); // Leakstop's own GitHub token
 
 let client: Client;
-let close: () => Promise<void>;
-const github = new FakeGitHub();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await github.start();
+const github = new FakeGitHub(); // its stop() throws if any response broke GitHub's OpenAPI description
+useTemporal((c) => (client = c), github);
+beforeAll(() => {
   github.addToken(SERVICE_TOKEN, { login: 'leakstop-bot', kind: 'classic-pat', scopes: ['repo', 'security_events'] });
   github.seedWorkflow(REPO, 'deploy.yml', { runName: 'deploy ${{ inputs.leakstop_run }}' });
-});
-afterAll(async () => {
-  await close();
-  await github.stop(); // throws if any response broke GitHub's OpenAPI description
 });
 
 async function withIngress(inventory: string, body: (o: { post: (event: object) => Promise<Response>; dataDir: string; taskQueue: string }) => Promise<void>) {

@@ -10,7 +10,7 @@ import { cli } from '../triggers/cli';
 import { reportLeak } from '../triggers/incidents';
 import { loadInventory } from '../worker/config';
 import { INCIDENT_WORKFLOW_TYPE } from '../workflows/definitions';
-import { scratchDir, startWorker, temporalClient, testEnv, uniqueQueue } from './support/env';
+import { scratchDir, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 
 // Bad input gets a message that names each field, and starts nothing.
 
@@ -99,9 +99,7 @@ describe('inventory', () => {
 
 describe('nothing starts on a rejected request', () => {
   let client: Client;
-  let close: () => Promise<void>;
-  beforeAll(async () => ({ client, close } = await temporalClient()));
-  afterAll(() => close());
+  useTemporal((c) => (client = c));
 
   test('reportLeak throws a ValidationError and no workflow exists', async () => {
     const bad = { ...good, credentialId: 'AKIA-not-a-key', requestedBy: '' };

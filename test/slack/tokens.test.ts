@@ -9,7 +9,7 @@ import { keepSecret } from '../../triggers/keep-secret';
 import { statusQuery } from '../../workflows/definitions';
 import { FakeGitHub } from '../github/server';
 import { classicToken } from '../github/tokens';
-import { eventually, scratchDir, startWorker, temporalClient, uniqueQueue } from '../support/env';
+import { eventually, scratchDir, startWorker, uniqueQueue, useTemporal } from '../support/env';
 import { waitForState } from '../support/fixtures';
 import { APPROVER, APPROVERS_GROUP, buttonClick, CHANNEL, REPORTER, reportValues, SlackHarness, STRANGER, viewSubmission } from './harness';
 
@@ -22,17 +22,9 @@ const REPO = 'acme/api';
 const SERVICE_TOKEN = classicToken(); // Leakstop's own GitHub token (Actions secrets)
 
 let client: Client;
-let close: () => Promise<void>;
-const github = new FakeGitHub();
-beforeAll(async () => {
-  ({ client, close } = await temporalClient());
-  await github.start();
-  github.addToken(SERVICE_TOKEN, { login: 'leakstop-bot', kind: 'classic-pat', scopes: ['repo'] });
-});
-afterAll(async () => {
-  await close();
-  await github.stop(); // throws if any response broke GitHub's OpenAPI description
-});
+const github = new FakeGitHub(); // its stop() throws if any response broke GitHub's OpenAPI description
+useTemporal((c) => (client = c), github);
+beforeAll(() => github.addToken(SERVICE_TOKEN, { login: 'leakstop-bot', kind: 'classic-pat', scopes: ['repo'] }));
 
 const inventoryFor = (owner: string) => `
 stores:
