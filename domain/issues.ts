@@ -39,5 +39,6 @@ export type Checked<T> = { ok: true; input: T } | { ok: false; message: string; 
 export function checkIncidentInput<S extends z.ZodType>(schema: S, raw: unknown): Checked<z.output<S>> {
   const r = schema.safeParse(raw);
   if (r.success) return { ok: true, input: r.data };
-  return { ok: false, message: `incident input is invalid:\n${formatIssues(r.error)}`, fields: r.error.issues.map((i) => fieldPath(i.path)) };
+  const { message, fields } = new ValidationError('incident input', r.error);
+  return { ok: false, message, fields };
 }
