@@ -1,10 +1,12 @@
 // How people see a credential: never the value, only a short redacted id.
 // Pure and dependency-free so workflows, activities and triggers can all share it.
 
+import { AWS_PATTERNS } from './secret-patterns';
+
 export const PROVIDERS = ['aws-iam', 'github-token'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
 
-const AWS_ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
+const AWS_ACCESS_KEY_ID = new RegExp(`^${AWS_PATTERNS.accessKeyId}$`);
 
 /** The identifier formats each provider accepts; the reason is shown to people. */
 export function checkCredentialId(provider: ProviderKind, id: string): string | undefined {
@@ -25,7 +27,7 @@ export function redactId(id: string): string {
   return `${id.slice(0, 4)}…${id.slice(-4)}`;
 }
 
-const AWS_KEY_IDS = /\b(?:AKIA|ASIA)[A-Z2-7]{16}\b/g;
+const AWS_KEY_IDS = new RegExp(`\\b${AWS_PATTERNS.accessKeyId}\\b`, 'g');
 
 /** Redacts every credential id found in free text (provider error messages echo them). */
 export function redactText(text: string): string {

@@ -1,3 +1,5 @@
+import { GITHUB_PATTERNS } from './secret-patterns';
+
 // Recognises GitHub tokens by their published formats. Pure and dependency-free, so triggers, providers
 // and workflows can all use it.
 //
@@ -39,17 +41,16 @@ export const GITHUB_TOKEN_KIND_LABELS: Record<GitHubTokenKind, string> = {
 };
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const ENTROPY_LENGTH = 30;
-const CHECKSUM_LENGTH = 6;
+const ENTROPY_LENGTH = GITHUB_PATTERNS.entropyLength;
+const CHECKSUM_LENGTH = GITHUB_PATTERNS.checksumLength;
 
-// Lookarounds instead of \b: `_` is a word character, and a token glued to more base62 text is not a token.
-const EDGE_BEFORE = '(?<![A-Za-z0-9_])';
-const EDGE_AFTER = '(?![A-Za-z0-9_])';
-const CLASSIC_BODY = `(gh[pousr])_([A-Za-z0-9]{${ENTROPY_LENGTH}})([A-Za-z0-9]{${CHECKSUM_LENGTH}})`;
-const FINE_GRAINED_BODY = 'github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}';
+const EDGE_BEFORE = GITHUB_PATTERNS.edgeBefore;
+const EDGE_AFTER = GITHUB_PATTERNS.edgeAfter;
+const CLASSIC_BODY = GITHUB_PATTERNS.classicToken;
+const FINE_GRAINED_BODY = GITHUB_PATTERNS.fineGrainedToken;
 const CLASSIC_EXACT = new RegExp(`^${CLASSIC_BODY}$`);
 const FINE_GRAINED_EXACT = new RegExp(`^${FINE_GRAINED_BODY}$`);
-const ANY_TOKEN = `${EDGE_BEFORE}(?:gh[pousr]_[A-Za-z0-9]{${ENTROPY_LENGTH + CHECKSUM_LENGTH}}|${FINE_GRAINED_BODY})${EDGE_AFTER}`;
+const ANY_TOKEN = `${EDGE_BEFORE}(?:${GITHUB_PATTERNS.classicPrefix}_[A-Za-z0-9]{${ENTROPY_LENGTH + CHECKSUM_LENGTH}}|${FINE_GRAINED_BODY})${EDGE_AFTER}`;
 
 /** The kind of GitHub token `text` is, and whether its checksum holds; undefined when it is not token-shaped. */
 export function detectGitHubToken(text: string): GitHubTokenMatch | undefined {

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { registerSecret } from '../../domain/redact';
-import type { SecretMaterial, SecretVault } from '../types';
+import { MATERIAL_FIELDS, type SecretMaterial, type SecretVault } from '../types';
 
 /**
  * Keeps a new credential between regenerate and the stores, encrypted (AES-256-GCM) on local disk,
@@ -15,7 +15,7 @@ export class LocalFileVault implements SecretVault {
   constructor(private readonly dir: string) {}
 
   async put(handle: string, material: SecretMaterial): Promise<void> {
-    Object.values(material).forEach(registerSecret);
+    registerSecrets(material);
     const key = await this.masterKey();
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -31,7 +31,7 @@ export class LocalFileVault implements SecretVault {
     const decipher = createDecipheriv('aes-256-gcm', await this.masterKey(), data.subarray(0, 12));
     decipher.setAuthTag(data.subarray(12, 28));
     const material: SecretMaterial = JSON.parse(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8'));
-    Object.values(material).forEach(registerSecret); // a new worker process learns what to redact
+    registerSecrets(material); // a new worker process learns what to redact
     return material;
   }
 
@@ -54,5 +54,15 @@ export class LocalFileVault implements SecretVault {
     }
     this.key = await readFile(keyFile);
     return this.key;
+  }
+}
+
+/**
+ * Facts (a key id, a login, scopes) stay readable in logs and reports; only secret fields are registered.
+ * A field this version does not know (an entry written by another version) counts as a secret.
+ */
+function registerSecrets(material: SecretMaterial): void {
+  for (const [field, value] of Object.entries(material)) {
+    if (MATERIAL_FIELDS[field as keyof typeof MATERIAL_FIELDS] !== 'fact') registerSecret(value);
   }
 }
