@@ -1,9 +1,13 @@
 import { redactId } from './credential';
+import { markdownCode, markdownTableCell, markdownText, mermaidText } from './escape';
 import { severityOf, type IncidentState } from './incident';
 import { isUnknown, type Known } from './results';
 
 // The post-mortem, rendered from the incident's state. Pure: the sink decides where it goes.
 // Every credential appears redacted; the state itself never holds a secret.
+// Much of the state is text from outside (a scanned file's name, a reporter's notes, a hook's error
+// body): every value goes through an escaper of domain/escape.ts, so it shows as text and cannot add a
+// heading, a line, a link, HTML or a mention. Only Leakstop's own words and formatting stay raw.
 
 export function renderPostMortem(s: IncidentState): string {
   const cred = redactId(s.input.credentialId);
@@ -13,37 +17,43 @@ export function renderPostMortem(s: IncidentState): string {
   const lines: string[] = [];
   const out = (...l: string[]) => lines.push(...l);
 
-  out(`# Post-mortem: leaked ${s.input.provider} credential ${cred}`, '');
+  out(`# Post-mortem: leaked ${text(s.input.provider)} credential ${text(cred)}`, '');
   out('## Summary', '');
+  const ident = s.identification;
   out(
     `| | |`,
     `|---|---|`,
-    `| Incident | \`${s.incidentId}\` |`,
-    `| Status | **${s.status}** |`,
-    `| Credential | \`${cred}\` (${s.input.provider}) |`,
-    `| Owner | ${s.identification ? `${s.identification.owner}${s.identification.account ? ` in account ${s.identification.account}` : ''}` : 'not identified'} |`,
-    `| Severity | ${severityOf(s.input)} |`,
-    `| Reported | ${s.startedAt} via ${exposure.source} by ${s.input.requestedBy}${s.reports.length > 1 ? ` (and ${s.reports.length - 1} more report(s))` : ''} |`,
-    `| Finished | ${s.finishedAt ?? 'still open'} |`,
-    `| Time to contain | ${s.timeToContainMs !== undefined ? `${s.timeToContainMs} ms` : 'not contained'} |`,
-    `| Containment policy | ${s.policy?.contain ?? 'unknown'} |`,
-    `| New credential | ${s.newCredential ? `\`${redactId(s.newCredential.id)}\`` : 'none'} |`,
-    `| Post-mortem opened | ${s.finishedAt ?? ''} |`,
+    row('Incident', code(s.incidentId)),
+    row('Status', `**${text(s.status)}**`),
+    row('Credential', `${code(cred)} (${text(s.input.provider)})`),
+    row('Owner', ident ? `${text(ident.owner)}${ident.account ? ` in account ${text(ident.account)}` : ''}` : 'not identified'),
+    row('Severity', text(severityOf(s.input))),
+    row('Reported', `${text(s.startedAt)} via ${text(exposure.source)} by ${text(s.input.requestedBy)}${s.reports.length > 1 ? ` (and ${s.reports.length - 1} more report(s))` : ''}`),
+    row('Finished', s.finishedAt ? text(s.finishedAt) : 'still open'),
+    row('Time to contain', s.timeToContainMs !== undefined ? `${s.timeToContainMs} ms` : 'not contained'),
+    row('Containment policy', s.policy ? text(s.policy.contain) : 'unknown'),
+    row('New credential', s.newCredential ? code(redactId(s.newCredential.id)) : 'none'),
+    row('Post-mortem opened', s.finishedAt ? text(s.finishedAt) : ''),
     '',
   );
 
   out('## Exposure', '');
   for (const r of s.reports) {
     const e = r.exposure;
-    const where = [e.repository && `repository ${e.repository}`, e.commit && `commit ${e.commit}`, e.path && `path ${e.path}${e.line ? `:${e.line}` : ''}`, e.url]
+    const where = [
+      e.repository && `repository ${code(e.repository)}`,
+      e.commit && `commit ${code(e.commit)}`,
+      e.path && `path ${code(e.path)}${e.line ? `:${e.line}` : ''}`,
+      e.url && code(e.url),
+    ]
       .filter(Boolean)
       .join(', ');
-    out(`- ${e.detectedAt ? `${e.detectedAt} ` : ''}${e.source}, ${e.public ? '**public**' : 'private'}${where ? `: ${where}` : ''} (reported by ${r.requestedBy})${e.notes ? ` — ${e.notes}` : ''}`);
+    out(`- ${e.detectedAt ? `${text(e.detectedAt)} ` : ''}${text(e.source)}, ${e.public ? '**public**' : 'private'}${where ? `: ${where}` : ''} (reported by ${text(r.requestedBy)})${e.notes ? ` — ${text(e.notes)}` : ''}`);
   }
   out('');
 
   out('## Timeline', '', '| Time (UTC) | Since start | Phase | Event | By |', '|---|---|---|---|---|');
-  for (const t of s.timeline) out(`| ${t.at} | ${rel(t.at)} | ${t.phase} | ${cell(t.event)} | ${t.by ?? ''} |`);
+  for (const t of s.timeline) out(row(text(t.at), rel(t.at), text(t.phase), text(t.event), t.by ? text(t.by) : ''));
   out('', '```mermaid', 'timeline', `    title ${mermaidText(`${s.incidentId} (${cred})`)}`);
   for (const t of s.timeline) out(`    ${rel(t.at)} : ${mermaidText(`${t.phase} - ${t.event}`)}`);
   out('```', '');
@@ -54,35 +64,35 @@ export function renderPostMortem(s: IncidentState): string {
     out('Not mapped (the step did not run or was skipped).', '');
   } else {
     const lastUsed = s.identification?.lastUsed;
-    out(`- Owner: ${b.owner}; key status at triage: ${s.identification?.status ?? 'unknown'}`);
-    out(`- Last used: ${lastUsed ? (isUnknown(lastUsed) ? `unknown (${lastUsed.reason})` : lastUsed.at ? `${lastUsed.at} ${lastUsed.service ?? ''} ${lastUsed.region ?? ''}`.trim() : 'never') : 'unknown'}`);
+    out(`- Owner: ${text(b.owner)}; key status at triage: ${text(s.identification?.status ?? 'unknown')}`);
+    out(`- Last used: ${lastUsed ? (isUnknown(lastUsed) ? `unknown (${text(lastUsed.reason)})` : lastUsed.at ? text(`${lastUsed.at} ${lastUsed.service ?? ''} ${lastUsed.region ?? ''}`.trim()) : 'never') : 'unknown'}`);
     out(`- Permissions: ${known(b.policies, (p) => [
       `attached ${list(p.attached)}`,
       `inline ${list(p.inline)}`,
-      ...p.groups.map((g) => `group ${g.group} (attached ${list(g.attached)}, inline ${list(g.inline)})`),
+      ...p.groups.map((g) => `group ${text(g.group)} (attached ${list(g.attached)}, inline ${list(g.inline)})`),
     ].join('; '))}`);
-    out(`- Recent activity (CloudTrail): ${known(b.recentActivity, (events) => (events.length ? events.map((e) => `${e.at} ${e.event}`).join(', ') : 'no events'))}`);
-    out(`- Other keys of the owner: ${b.otherKeys.length ? b.otherKeys.map((k) => `${redactId(k.id)} (${k.status})`).join(', ') : 'none'}`);
-    out(`- Consumers from the inventory: ${s.consumers.length ? s.consumers.map((c) => `${c.name} (${c.storeSpec.kind} ${c.key}${c.deployerSpec ? `, redeployed by ${c.deploy}` : ''})`).join('; ') : 'none known'}`);
+    out(`- Recent activity (CloudTrail): ${known(b.recentActivity, (events) => (events.length ? events.map((e) => text(`${e.at} ${e.event}`)).join(', ') : 'no events'))}`);
+    out(`- Other keys of the owner: ${b.otherKeys.length ? b.otherKeys.map((k) => `${text(redactId(k.id))} (${text(k.status)})`).join(', ') : 'none'}`);
+    out(`- Consumers from the inventory: ${s.consumers.length ? s.consumers.map((c) => `${text(c.name)} (${text(c.storeSpec.kind)} ${code(c.key)}${c.deployerSpec && c.deploy ? `, redeployed by ${text(c.deploy)}` : ''})`).join('; ') : 'none known'}`);
     out('');
   }
 
   out('## Actions', '', '| Time (UTC) | Phase | Step | Outcome | Detail |', '|---|---|---|---|---|');
-  for (const a of s.actions) out(`| ${a.at} | ${a.phase} | ${cell(a.step)} | ${a.outcome} | ${cell(a.detail)} |`);
+  for (const a of s.actions) out(row(text(a.at), text(a.phase), text(a.step), text(a.outcome), text(a.detail)));
   out('');
 
   out('## Verification', '');
   const v = s.verification;
-  out(v ? `- New credential works: ${v.newWorks ? 'yes' : 'no'}${v.newIdentity ? ` (${v.newIdentity})` : ''}` : '- New credential: not verified');
+  out(v ? `- New credential works: ${v.newWorks ? 'yes' : 'no'}${v.newIdentity ? ` (${text(v.newIdentity)})` : ''}` : '- New credential: not verified');
   out(v ? `- Leaked credential disabled before revoke: ${v.oldDisabled ? 'yes' : 'no'}` : '');
-  out(`- Leaked credential revoked: ${s.revocation ? s.revocation.summary : 'no'}`);
-  for (const w of s.storeWrites) out(`- ${w.consumer}: ${w.store} \`${w.key}\` now at version ${w.version}`);
-  for (const d of s.deploys) out(`- ${d.consumer}: deploy ${d.id} ${d.status}`);
+  out(`- Leaked credential revoked: ${s.revocation ? text(s.revocation.summary) : 'no'}`);
+  for (const w of s.storeWrites) out(`- ${text(w.consumer)}: ${text(w.store)} ${code(w.key)} now at version ${text(w.version)}`);
+  for (const d of s.deploys) out(`- ${text(d.consumer)}: deploy ${text(d.id)} ${text(d.status)}`);
   out('');
 
   out('## Root-cause questions', '');
   out(
-    `- How did the credential reach ${exposure.repository ?? exposure.url ?? 'where it was found'}? A commit, a log line, a pasted snippet, client-side code, a build artifact?`,
+    `- How did the credential reach ${exposure.repository ? code(exposure.repository) : exposure.url ? code(exposure.url) : 'where it was found'}? A commit, a log line, a pasted snippet, client-side code, a build artifact?`,
     '- Was it sent or stored over an unsecured transport or in plain text (CI logs, chat, tickets)?',
     '- Why was a long-lived key used here at all, and who else could read the place it leaked to?',
     `- Did anyone use it between the leak and containment? Check the activity above${s.blastRadius && isUnknown(s.blastRadius.recentActivity) ? ' (CloudTrail was not available: check it by hand)' : ''}.`,
@@ -103,10 +113,11 @@ export function renderPostMortem(s: IncidentState): string {
 }
 
 function known<T>(value: Known<T>, show: (v: T) => string): string {
-  return isUnknown(value) ? `unknown (${value.reason})` : show(value);
+  return isUnknown(value) ? `unknown (${text(value.reason)})` : show(value);
 }
 
-const list = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-// Mermaid's timeline uses ':' as its separator and '#' / ';' as syntax.
-const mermaidText = (s: string) => s.replace(/[:;#]/g, ' ').replace(/\s+/g, ' ').trim();
+const text = markdownText;
+const code = markdownCode;
+const list = (xs: string[]) => (xs.length ? xs.map(text).join(', ') : 'none');
+/** A table row of inline Markdown cells (values already escaped). */
+const row = (...cells: string[]) => `| ${cells.map(markdownTableCell).join(' | ')} |`;

@@ -1,6 +1,8 @@
 import type { Octokit as OctokitCore } from '@octokit/core';
 import type { Api as RestApi } from '@octokit/plugin-rest-endpoint-methods';
 import { Octokit } from 'octokit';
+import { foreignOrigin, originOf } from '../../domain/origin';
+import { PermanentError } from '../types';
 
 // Typed from octokit's parts: with this project's `moduleResolution: node`, TypeScript cannot follow the
 // `exports` of octokit's own declarations (`@octokit/core/types`), which would make every client `any`.
@@ -26,6 +28,10 @@ export interface GitHubClientOptions {
 
 export const GITHUB_API = 'https://api.github.com';
 
+/** Redirects followed within the API's origin for one request (GitHub moves a renamed repository with one). */
+const MAX_REDIRECTS = 5;
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
 /**
  * The one way Leakstop builds a GitHub client: octokit with its throttling (GitHub's concurrency and
  * write-pacing guidance) and retry plugins configured. Rate-limit waits follow GitHub's own
@@ -35,10 +41,12 @@ export function createGitHubClient(o: GitHubClientOptions = {}): GitHubClient {
   const maxRetries = o.rateLimitRetries ?? 2;
   const maxWait = o.maxRetryAfterSeconds ?? 60;
   const onLimit = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < maxRetries && retryAfter <= maxWait;
+  const baseUrl = o.baseUrl ?? GITHUB_API;
   const client: GitHubClient = new Octokit({
-    baseUrl: o.baseUrl ?? GITHUB_API,
+    baseUrl,
     auth: o.auth,
     userAgent: 'leakstop',
+    request: { fetch: fetchWithin(baseUrl) },
     throttle: {
       id: o.throttleId ?? 'leakstop',
       onRateLimit: onLimit,
@@ -51,7 +59,48 @@ export function createGitHubClient(o: GitHubClientOptions = {}): GitHubClient {
     },
     log: { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error },
   });
+  // Registered after the plugins, so it sees the error once octokit's retries are spent: a redirect
+  // away from the API is refused every time, and retrying later will not change that.
+  client.hook.error('request', (error) => {
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof ForeignRedirect) throw new PermanentError(cause.message, 'invalid');
+    throw error;
+  });
   return client;
+}
+
+class ForeignRedirect extends Error {
+  override name = 'ForeignRedirect';
+}
+
+/**
+ * The fetch octokit uses: redirects are followed only within the API's origin. Node's own fetch follows
+ * any redirect; it drops Authorization on the way to another origin, but still makes the request, and
+ * for a 307 or 308 sends the body (a post-mortem, a sealed secret) along.
+ */
+function fetchWithin(baseUrl: string): typeof fetch {
+  return async (input, init = {}) => {
+    let url = new URL(input instanceof Request ? input.url : input);
+    let request: RequestInit = { ...init, redirect: 'manual' };
+    for (let hops = 0; ; hops++) {
+      const res = await fetch(url, request);
+      const location = res.headers.get('location');
+      if (!REDIRECTS.has(res.status) || !location) return res;
+      await res.body?.cancel();
+      const next = new URL(location, url);
+      const foreign = foreignOrigin(next, baseUrl);
+      if (foreign) throw new ForeignRedirect(`GitHub answered a redirect (${res.status}) to ${foreign}; Leakstop's GitHub client calls only ${originOf(baseUrl)}`);
+      if (hops >= MAX_REDIRECTS) throw new Error(`GitHub redirected ${url.pathname} more than ${MAX_REDIRECTS} times`);
+      // As fetch itself does: a 303, or a 301/302 answering a POST, continues as a GET without a body.
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && request.method === 'POST')) {
+        const headers = new Headers(request.headers);
+        headers.delete('content-type');
+        headers.delete('content-length');
+        request = { ...request, method: 'GET', body: undefined, headers };
+      }
+      url = next;
+    }
+  };
 }
 
 /** The HTTP status of a failed octokit call (RequestError), or undefined for other failures. */

@@ -70,6 +70,8 @@ export class GitHubWorkflowDeployer implements Deployer {
     const deadline = Date.now() + durationMs(spec.timeout);
     for (;;) {
       heartbeat();
+      // By run id through the configured API, never by the handle's statusUrl (the `url` GitHub answered
+      // with): an answer does not choose where Leakstop calls next, with its token (domain/origin.ts).
       const run = (await this.client.rest.actions.getWorkflowRun({ owner, repo, run_id: Number(handle.id) }).catch((err) => {
         throw permanentFor(err, `run ${handle.id} of ${spec.repository}`) ?? err;
       })).data as Run;

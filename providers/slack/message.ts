@@ -1,4 +1,5 @@
-import type { ActionsBlock, Button, KnownBlock } from '@slack/web-api';
+import type { ActionsBlock, Button, KnownBlock, MrkdwnElement } from '@slack/web-api';
+import { slackText } from '../../domain/escape';
 import { redact } from '../../domain/redact';
 import type { Waiting } from '../../domain/incident';
 import type { IncidentEvent, IncidentSnapshot } from '../types';
@@ -7,6 +8,8 @@ import { actionId, encodeButton } from './actions';
 // What people see in the incident's Slack thread. Pure: the notifier decides when to post.
 // Every string passes the redaction mechanism as well: the workflow already redacts, this is a second net in
 // case a provider's error message echoes a key id.
+// Values (event messages, owner, steps, reasons) carry text from outside: they go through `escape`,
+// and block text is verbatim, so Slack does not turn what they contain into links or mentions.
 
 const STATUS: Record<IncidentSnapshot['status'], string> = {
   running: ':arrows_counterclockwise: running',
@@ -24,9 +27,20 @@ const MARK: Record<IncidentEvent['kind'], string> = {
   finished: ':checkered_flag:',
 };
 
-/** mrkdwn treats &, < and > as control characters; text from the workflow is shown literally. */
+/** Text from the workflow, redacted and shown literally in mrkdwn (domain/escape.ts). */
 export function escape(text: string): string {
-  return redact(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return slackText(redact(text));
+}
+
+/**
+ * A mrkdwn text object that Slack shows without its automatic parsing (bare URLs, channel names and
+ * @here would otherwise become links and mentions); Leakstop's own formatting still applies.
+ */
+const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text, verbatim: true });
+
+/** Where the post-mortem is: a link when the sink returned a web address (it is Leakstop's, not a sender's), else text. */
+function postMortemRef(url: string): string {
+  return /^https?:\/\/[^\s|<>]+$/.test(url) ? `<${url.replace(/&/g, '&amp;')}>` : escape(url);
 }
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -39,28 +53,28 @@ export function mention(id: string): string {
 export const isOpen = (s: IncidentSnapshot) => s.status === 'running' || s.status === 'waiting';
 
 export function parentText(incidentId: string, s: IncidentSnapshot): string {
-  return `Leaked credential ${escape(s.credential)} (${s.provider}): ${s.status}, phase ${s.phase} [${incidentId}]`;
+  return `Leaked credential ${escape(s.credential)} (${escape(s.provider)}): ${escape(s.status)}, phase ${escape(s.phase)} [${escape(incidentId)}]`;
 }
 
 export function parentBlocks(incidentId: string, s: IncidentSnapshot): KnownBlock[] {
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *Leaked credential \`${escape(s.credential)}\`* (${escape(s.provider)})` } },
+    { type: 'section', text: mrkdwn(`:rotating_light: *Leaked credential \`${escape(s.credential)}\`* (${escape(s.provider)})`) },
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Status*\n${STATUS[s.status]}` },
-        { type: 'mrkdwn', text: `*Phase*\n${escape(s.phase)}` },
-        { type: 'mrkdwn', text: `*Owner*\n${s.owner ? escape(s.owner) : '_not yet known_'}` },
-        { type: 'mrkdwn', text: `*Severity*\n${escape(s.severity)}` },
+        mrkdwn(`*Status*\n${STATUS[s.status]}`),
+        mrkdwn(`*Phase*\n${escape(s.phase)}`),
+        mrkdwn(`*Owner*\n${s.owner ? escape(s.owner) : '_not yet known_'}`),
+        mrkdwn(`*Severity*\n${escape(s.severity)}`),
       ],
     },
   ];
   if (s.waiting.length > 0) {
     const lines = s.waiting.map((w) => `• *${w.kind}* for _${escape(w.step)}_ (${escape(w.phase)}): ${escape(clip(w.reason, 400))}`);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`*Waiting for a person*\n${lines.join('\n')}`, 3000) } });
+    blocks.push({ type: 'section', text: mrkdwn(clip(`*Waiting for a person*\n${lines.join('\n')}`, 3000)) });
   }
-  if (s.postMortemUrl) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Post-mortem*: ${escape(s.postMortemUrl)}` } });
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `incident \`${incidentId}\`` }] });
+  if (s.postMortemUrl) blocks.push({ type: 'section', text: mrkdwn(`*Post-mortem*: ${postMortemRef(s.postMortemUrl)}`) });
+  blocks.push({ type: 'context', elements: [mrkdwn(`incident \`${escape(incidentId)}\``)] });
   const buttons = isOpen(s) ? buttonsFor(incidentId, s) : [];
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'leakstop_actions', elements: buttons } satisfies ActionsBlock);
   return blocks;
@@ -131,6 +145,6 @@ function waitingButtons(incidentId: string, s: IncidentSnapshot, w: Waiting, n: 
 /** A thread reply for one event; a waiting event mentions whoever must answer it. */
 export function replyText(e: IncidentEvent, escalate?: string): string {
   const who = e.kind === 'waiting' && escalate ? `${mention(escalate)} ` : '';
-  const link = e.kind === 'finished' && e.snapshot.postMortemUrl && !e.message.includes(e.snapshot.postMortemUrl) ? `\npost-mortem: ${escape(e.snapshot.postMortemUrl)}` : '';
+  const link = e.kind === 'finished' && e.snapshot.postMortemUrl && !e.message.includes(e.snapshot.postMortemUrl) ? `\npost-mortem: ${postMortemRef(e.snapshot.postMortemUrl)}` : '';
   return clip(`${MARK[e.kind]} ${who}*${escape(e.phase)}*: ${escape(e.message)}${link}`, 3900);
 }

@@ -21,7 +21,7 @@ test('Slack is off when nothing is configured, and fully validated once anything
     signingSecret: env.SLACK_SIGNING_SECRET,
     channel: 'C0INCIDENTS',
     command: '/leakstop',
-    reporters: '*',
+    reporters: [],
     approvers: ['S0APPROVERS', 'U0ALICE'],
   });
   expect(loadSlackConfig({ ...env, LEAKSTOP_SLACK_REPORTERS: 'U0BOB,S0SEC', LEAKSTOP_SLACK_COMMAND: '/leak', LEAKSTOP_SLACK_ESCALATION: 'S0ONCALL' })).toMatchObject({
@@ -63,6 +63,7 @@ test('the manifest points commands and interactivity at the ingress, with the sc
 test('the manifest asks for exactly the scopes of the Web API methods the code calls', () => {
   // Scopes per method, from each method's page on docs.slack.dev (bot tokens).
   const needs: Record<string, string[]> = {
+    'auth.test': [],
     'chat.postMessage': ['chat:write'],
     'chat.update': ['chat:write'],
     'conversations.history': ['channels:history', 'groups:history'],

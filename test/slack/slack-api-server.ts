@@ -19,10 +19,20 @@ export interface StoredMessage {
   thread_ts?: string;
   user: string;
   bot_id: string;
+  app_id: string;
+}
+
+/** Who a token speaks for: a bot user of an app, as auth.test and posted messages show it. */
+export interface AppIdentity {
+  user_id: string;
+  bot_id: string;
+  app_id: string;
 }
 
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'view'];
-const BOT = { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEST' };
+const TEAM_ID = 'T0TEST';
+/** Leakstop's own bot: every token not registered in `apps` speaks for it. */
+export const LEAKSTOP_BOT: AppIdentity = { user_id: 'UBOT', bot_id: 'BBOT', app_id: 'ABOT' };
 
 export class SlackApiServer {
   readonly calls: Call[] = [];
@@ -33,6 +43,8 @@ export class SlackApiServer {
   readonly groups = new Map<string, string[]>();
   /** Methods whose next call is carried out but whose answer is lost (the socket is cut). */
   readonly loseNextAnswer = new Set<string>();
+  /** Tokens of other apps installed in the workspace: their calls post and edit as that app. */
+  readonly apps = new Map<string, AppIdentity>();
   url = '';
   private server?: Server;
   private clock = 1_700_000_000;
@@ -66,7 +78,8 @@ export class SlackApiServer {
       const method = path.slice('/api/'.length);
       const args = parseArgs(req.headers['content-type'], body);
       this.calls.push({ method, args });
-      const out = this.handle(method, args);
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? args.token;
+      const out = this.handle(method, args, this.apps.get(token) ?? LEAKSTOP_BOT);
       if (this.loseNextAnswer.delete(method)) return req.socket.destroy();
       answer(200, out);
     });
@@ -89,14 +102,15 @@ export class SlackApiServer {
     return this.messages.filter((m) => m.channel === channel && m.thread_ts === ts && m.ts !== ts);
   }
 
-  private handle(method: string, a: Record<string, any>): Record<string, unknown> {
+  private handle(method: string, a: Record<string, any>, me: AppIdentity): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://leakstop-test.slack.com/', team: 'test', user: 'leakstop', ...BOT };
+        // As Slack answers for a bot token: the bot's user and bot ids (not the app id).
+        return { ok: true, url: 'https://leakstop-test.slack.com/', team: 'test', user: 'leakstop', team_id: TEAM_ID, user_id: me.user_id, bot_id: me.bot_id };
       case 'chat.postMessage': {
         if (!a.channel) return { ok: false, error: 'channel_not_found' };
         if (!a.text && !a.blocks) return { ok: false, error: 'no_text' };
-        const m: StoredMessage = { ts: this.nextTs(), channel: a.channel, text: a.text, blocks: a.blocks, metadata: a.metadata, thread_ts: a.thread_ts, user: BOT.user_id, bot_id: BOT.bot_id };
+        const m: StoredMessage = { ts: this.nextTs(), channel: a.channel, text: a.text, blocks: a.blocks, metadata: a.metadata, thread_ts: a.thread_ts, user: me.user_id, bot_id: me.bot_id, app_id: me.app_id };
         if (m.thread_ts && !this.messages.some((p) => p.channel === m.channel && p.ts === m.thread_ts)) return { ok: false, error: 'thread_not_found' };
         this.messages.push(m);
         return { ok: true, channel: m.channel, ts: m.ts, message: strip(m, true) };
@@ -104,6 +118,8 @@ export class SlackApiServer {
       case 'chat.update': {
         const m = this.messages.find((x) => x.channel === a.channel && x.ts === a.ts);
         if (!m) return { ok: false, error: 'message_not_found' };
+        // An app may edit only its own messages.
+        if (m.bot_id !== me.bot_id) return { ok: false, error: 'cant_update_message' };
         if (a.text !== undefined) m.text = a.text;
         if (a.blocks !== undefined) m.blocks = a.blocks;
         if (a.metadata !== undefined) m.metadata = a.metadata;
