@@ -104,10 +104,12 @@ describe('the codec server', () => {
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  test('without tokens (local default) it answers only loopback callers from the UI origin', async () => {
+  test('without tokens (local default) it answers only the UI: loopback, its origin, no proxy', async () => {
     await listen([]);
     expect((await post('/codec/decode', await uiBody())).status).toBe(200);
-    expect((await post('/codec/decode', await uiBody(), { origin: 'https://evil.example' })).status).toBe(403);
+    const evil = await post('/codec/decode', await uiBody(), { origin: 'https://evil.example' });
+    expect(evil.status).toBe(401);
+    expect(await evil.json()).toEqual({ error: 'a bearer token is required (LEAKSTOP_CODEC_TOKENS)' });
   });
 
   test('bad bodies get a 4xx that names the problem', async () => {

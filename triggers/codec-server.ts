@@ -1,12 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Route } from './http';
 import { HttpError, readBody, sendJson } from './respond';
+import { sameSecret } from './webhooks/signatures';
 
 export interface CodecServerOptions {
   codec: PayloadCodec;
-  /** Bearer tokens allowed to decode. Empty: only loopback callers from an allowed origin (local default). */
+  /** Bearer tokens allowed to decode. Empty: only the Temporal UI on this machine (local default; see `fromLocalUi`). */
   tokens: string[];
   /** Origins of the Temporal UI allowed by CORS. */
   origins: string[];
@@ -60,15 +60,26 @@ function authorize(req: IncomingMessage, o: CodecServerOptions): { status: numbe
   if (o.tokens.length > 0) {
     const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
     if (!m) return { status: 401, message: 'authorization: a Bearer token is required' };
-    const given = Buffer.from(m[1]!);
-    const ok = o.tokens.some((t) => t.length === given.length && timingSafeEqual(Buffer.from(t), given));
+    const given = m[1]!;
+    // Every token is compared, by digest: neither which token matched nor any token's length shows in the time taken.
+    const ok = o.tokens.reduce((found, token) => sameSecret(given, token) || found, false);
     return ok ? undefined : { status: 403, message: 'authorization: token not allowed to use the codec' };
   }
+  return fromLocalUi(req, o.origins) ? undefined : { status: 401, message: 'a bearer token is required (LEAKSTOP_CODEC_TOKENS)' };
+}
+
+const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'];
+
+/**
+ * Without tokens, only what looks like the embedded Temporal UI in a browser on this machine: a
+ * loopback connection, the UI's origin (browsers always send Origin on these cross-origin POSTs), and
+ * no proxy headers (a same-host proxy connects from loopback on behalf of anyone). A local program can
+ * still forge all three: on a machine shared with other users, set LEAKSTOP_CODEC_TOKENS.
+ */
+function fromLocalUi(req: IncomingMessage, origins: string[]): boolean {
   const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
-  if (!loopback) return { status: 403, message: 'the codec server without tokens only answers this machine' };
   const origin = req.headers.origin;
-  if (origin && !o.origins.includes(origin)) return { status: 403, message: `origin ${origin} is not allowed` };
-  return undefined;
+  return loopback && origin !== undefined && origins.includes(origin) && !PROXY_HEADERS.some((h) => h in req.headers);
 }
 
 interface JsonPayload {

@@ -5,9 +5,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { incidentIdFor } from '../../domain/fingerprint';
+import { LocalFileVault } from '../../providers/local-vault/vault';
 import { IncidentControl } from '../../triggers/control';
+import { createIngress } from '../../triggers/http';
 import { createWebhookRoutes, type GitGuardianIncident, type GitHubAlert } from '../../triggers/webhooks';
-import { temporalClient, uniqueQueue } from '../support/env';
+import { loadConfig } from '../../worker/config';
+import { ingressRoutes } from '../../worker/ingress';
+import { createLogger } from '../../worker/log';
+import type { PendingLeak } from '../../workflows/identification-api';
+import { codecKeys, temporalClient, uniqueQueue } from '../support/env';
 
 // The webhook routes on a real node:http server, reporting through the real IncidentControl to the
 // real Temporal dev server, with no worker on the task queue: an accepted delivery leaves a workflow
@@ -47,7 +53,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { unknownAlert?: GitHubAlert } = {}): Promise<Harness> {
+export async function startHarness(
+  o: {
+    unknownAlert?: GitHubAlert;
+    /** Wires IncidentControl.awaitIdentification, so unidentified leaks leave a pending workflow. */
+    pending?: boolean;
+  } = {},
+): Promise<Harness> {
   const { client, close: closeClient } = await temporalClient();
   const taskQueue = uniqueQueue('webhooks-no-worker');
   const control = new IncidentControl(client, taskQueue);
@@ -60,9 +72,9 @@ export async function startHarness(o: { unknownAlert?: GitHubAlert } = {}): Prom
     identities: new Map<number, string>(),
   };
   const routes = createWebhookRoutes({
-    report: (input) => {
+    report: (input, ...rest) => {
       h.reports.push(input as Record<string, any>);
-      return control.report(input);
+      return control.report(input, ...rest);
     },
     github: {
       secrets: [SECRETS.github, SECRETS.githubPrevious],
@@ -81,6 +93,7 @@ export async function startHarness(o: { unknownAlert?: GitHubAlert } = {}): Prom
       return `vault:${h.kept.length}`;
     },
     log: (line) => h.logs.push(line),
+    ...(o.pending ? { awaitIdentification: (reference: string, pending: unknown) => control.awaitIdentification(reference, pending as PendingLeak) } : {}),
   });
   const server = createServer(async (req, res) => {
     if (!(await routes(req, res))) res.writeHead(404).end();
@@ -111,6 +124,37 @@ export async function startHarness(o: { unknownAlert?: GitHubAlert } = {}): Prom
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await closeClient();
+    },
+  };
+}
+
+export interface Ingress {
+  url(route: string): string;
+  /** The JSON lines the ingress's logger wrote. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The whole ingress as worker/main.ts builds it (worker/ingress.ts routes on triggers/http.ts's
+ * server), configured by `env` alone, on a free loopback port.
+ */
+export async function startIngress(o: { client: Client; taskQueue: string; env: Record<string, string>; control?: IncidentControl; slackApiUrl?: string }): Promise<Ingress> {
+  const cfg = loadConfig(o.env);
+  const logs: string[] = [];
+  const log = createLogger({ write: (line: string) => void logs.push(line) }, 'info');
+  const control = o.control ?? new IncidentControl(o.client, o.taskQueue);
+  const vault = new LocalFileVault(path.join(cfg.dataDir, 'vault'));
+  const routes = await ingressRoutes({ cfg, keys: codecKeys(), control, vault, log, env: o.env, slackApiUrl: o.slackApiUrl });
+  const server = createIngress({ healthy: () => true, routes, log });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: (route) => base + route,
+    logs,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     },
   };
 }

@@ -5,7 +5,7 @@ import { awsKeyIdIn } from './identify';
 import { reportAll } from './reporting';
 import { invalid, parseJson, parsePayload } from './request';
 import { AwsHealthEventSchema } from './schemas';
-import { sharedSecretHeader } from './signatures';
+import { sharedSecretDeliveryKey, sharedSecretHeader } from './signatures';
 
 /**
  * AWS Health's risk events about access keys, and whether the key was found in public. AWS raises
@@ -25,6 +25,7 @@ export function awsHealthEndpoint(deps: WebhookDeps): Endpoint {
     name: 'aws-health',
     accepts: ['application/json'],
     authenticate: sharedSecretHeader(deps.awsHealth.headerName ?? 'x-leakstop-token', deps.awsHealth.sharedSecret),
+    deliveryKey: sharedSecretDeliveryKey,
     async handle(req) {
       const e = parsePayload(AwsHealthEventSchema, parseJson(req.raw.toString('utf8')));
       if (e.source !== 'aws.health' || e['detail-type'] !== 'AWS Health Event') return ignored('not an AWS Health event');

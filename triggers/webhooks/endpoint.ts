@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ValidationError } from '../../domain/issues';
-import { HttpError, sendJson } from '../respond';
+import { discardUnread, HttpError, sendJson } from '../respond';
+import type { DeliveryKey, DeliveryLog } from './delivery-log';
 import type { Started, WebhookDeps } from './deps';
 import { readWebhook, type WebhookRequest } from './request';
 import type { Authenticate } from './signatures';
@@ -10,6 +11,8 @@ export interface Endpoint {
   name: string;
   accepts: readonly string[];
   authenticate: Authenticate;
+  /** Names an authenticated delivery by what its signature covers, so a replay of it is recognised. */
+  deliveryKey?(req: WebhookRequest): DeliveryKey;
   handle(req: WebhookRequest): Promise<Reply>;
 }
 
@@ -77,25 +80,33 @@ export async function upstream<T>(what: string, status: 502 | 503, call: () => P
   }
 }
 
-/** The one path every delivery takes: read, authenticate, handle, answer, log. */
-export async function serve(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, log: (line: string) => void): Promise<void> {
-  const { status, body, summary } = await answer(endpoint, req);
-  const headers: Record<string, string> = status === 405 ? { allow: 'POST' } : {};
+/** The one path every delivery takes: read, authenticate, skip a replay, handle, answer, log. */
+export async function serve(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, log: (line: string) => void, deliveries: DeliveryLog): Promise<void> {
+  const { status, body, summary } = await answer(endpoint, req, deliveries);
   // A body left unread (refused early, or too large) is drained, and the connection not reused.
-  if (!req.complete) {
-    headers.connection = 'close';
-    req.resume();
-  }
-  sendJson(res, status, body, headers);
+  sendJson(res, status, body, discardUnread(req, status === 405 ? { allow: 'POST' } : {}));
   log(`webhook ${endpoint.name}: ${status} ${summary}`);
 }
 
-async function answer(endpoint: Endpoint, req: IncomingMessage): Promise<{ status: number; body: Record<string, unknown>; summary: string }> {
+/** A delivery whose signed content was handled already: a replay, or a sender's retry of a success. */
+const duplicateDelivery = (firstSeenAs?: string) =>
+  ignored(`duplicate delivery: the same signed content was already received${firstSeenAs ? ` (first delivered as ${firstSeenAs})` : ''}; it is not acted on twice`);
+
+async function answer(endpoint: Endpoint, req: IncomingMessage, deliveries: DeliveryLog): Promise<{ status: number; body: Record<string, unknown>; summary: string }> {
   try {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
     const request = await readWebhook(req, endpoint.accepts);
     endpoint.authenticate(request);
-    return await endpoint.handle(request);
+    const key = endpoint.deliveryKey?.(request);
+    const claim = key && deliveries.claim(`${endpoint.name}:${key.digest}`, key.ttlMs, key.label);
+    if (claim && claim.duplicate) return duplicateDelivery(claim.firstSeenAs);
+    try {
+      return await endpoint.handle(request);
+    } catch (err) {
+      // Only a handled delivery is remembered: one that was refused or failed may be delivered again.
+      claim?.release();
+      throw err;
+    }
   } catch (err) {
     if (err instanceof UpstreamError) return { status: err.status, body: { error: err.message }, summary: `${err.message}: ${String(err.underlying)}` };
     if (err instanceof HttpError || err instanceof ValidationError) {

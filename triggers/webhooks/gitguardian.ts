@@ -4,7 +4,7 @@ import { exposure, isoTime, notes, type ExposureInput } from './exposure';
 import { reportAll } from './reporting';
 import { parseJson, parsePayload } from './request';
 import { GitGuardianEventSchema, type GitGuardianEvent } from './schemas';
-import { gitguardianSignature } from './signatures';
+import { gitguardianDeliveryKey, gitguardianSignature } from './signatures';
 
 /** The events that mean "a secret is (again) exposed"; assignment, notes, severity changes are not. */
 const LEAK_ACTIONS = ['incident_triggered', 'incident_reopened', 'incident_regression', 'new_occurrence'];
@@ -17,6 +17,7 @@ export function gitguardianEndpoint(deps: WebhookDeps): Endpoint {
     name: 'gitguardian',
     accepts: ['application/json'],
     authenticate: gitguardianSignature(deps.gitguardian.token, deps.now ?? Date.now),
+    deliveryKey: gitguardianDeliveryKey,
     async handle(req) {
       const payload = parseJson(req.raw.toString('utf8'));
       // "Send test message" in GitGuardian's settings posts the legacy scan-result sample, without an action.

@@ -6,7 +6,7 @@ import { awsKeyIdIn, githubTokenId, hasProvider, noProvider } from './identify';
 import { reportAll } from './reporting';
 import { header, parseJson, parsePayload } from './request';
 import { GitHubActionSchema, GitHubAlertEventSchema, type GitHubAlertEvent } from './schemas';
-import { githubSignature } from './signatures';
+import { githubDeliveryKey, githubSignature } from './signatures';
 
 /** The actions that mean "a secret is (again, or more widely) exposed". A Map: a sender's string must not find `constructor`. */
 const ACTIONS = new Map<string, readonly string[]>([
@@ -48,6 +48,7 @@ export function githubEndpoint(deps: WebhookDeps): Endpoint {
     name: 'github',
     accepts: ['application/json'],
     authenticate: githubSignature(deps.github.secrets),
+    deliveryKey: githubDeliveryKey,
     async handle(req) {
       const event = header(req.headers, 'X-GitHub-Event');
       if (!event) throw new HttpError(400, 'missing X-GitHub-Event header', ['X-GitHub-Event']);

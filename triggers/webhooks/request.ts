@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { fieldPath } from '../../domain/issues';
-import { HttpError } from '../respond';
+import { HttpError, readBody } from '../respond';
 
 /** Far above any scanner's alert; a larger body is refused before it is buffered. */
 export const BODY_LIMIT = 256 * 1024;
@@ -27,33 +27,8 @@ export async function readWebhook(req: IncomingMessage, accepts: readonly string
   if (!accepts.includes(mediaType) || (charset && charset !== 'charset=utf-8')) {
     throw new HttpError(415, `content type must be ${accepts.join(' or ')} (UTF-8)`);
   }
-  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
   return { headers: req.headers, raw: await readBody(req, limit), mediaType };
 }
-
-/**
- * Past the limit the rest is read and dropped rather than the socket destroyed: a destroyed socket
- * reaches the sender as a reset, not as the 413 that tells it why.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      over = true;
-      chunks.length = 0;
-      reject(tooLarge(limit));
-    });
-    req.on('end', () => over || resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-const tooLarge = (limit: number) => new HttpError(413, `body larger than ${limit} bytes`);
 
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];

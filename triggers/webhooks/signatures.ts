@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpError } from '../respond';
+import type { DeliveryKey } from './delivery-log';
 import { header, type WebhookRequest } from './request';
 
 /** Throws a 401 naming what is wrong (never what was expected). */
@@ -76,3 +77,37 @@ export function sharedSecretHeader(name: string, secret: string): Authenticate {
     if (secret === '' || !sameSecret(given, secret)) throw unauthorized(`bad ${name}`);
   };
 }
+
+// What each scheme signs, as the delivery log keys it (delivery-log.ts). Unsigned headers such as
+// X-GitHub-Delivery are not part of a key: a replay could change them freely.
+
+/** A timestamped delivery authenticates while its timestamp is within FRESHNESS_SECONDS either side of now: twice that, and a minute. */
+export const DATED_REPLAY_MS = (2 * FRESHNESS_SECONDS + 60) * 1000;
+/** An undated delivery authenticates forever; it is remembered this long, and the log bounds how many. */
+export const UNDATED_REPLAY_MS = 72 * 60 * 60 * 1000;
+
+/** SHA-256 of the parts, each length-prefixed so that no two different splits hash alike; 128 bits is plenty. */
+function digestOf(...parts: (string | Buffer)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${Buffer.byteLength(part)}:`).update(part);
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** GitHub signs the body alone; its delivery id only names the first delivery for people. */
+export const githubDeliveryKey = (req: WebhookRequest): DeliveryKey => ({
+  digest: digestOf(req.raw),
+  ttlMs: UNDATED_REPLAY_MS,
+  label: header(req.headers, 'X-GitHub-Delivery'),
+});
+
+/** GitGuardian's signature covers the Timestamp header (in its key) and the body. */
+export const gitguardianDeliveryKey = (req: WebhookRequest): DeliveryKey => ({ digest: digestOf(header(req.headers, 'Timestamp') ?? '', req.raw), ttlMs: DATED_REPLAY_MS });
+
+/** Leakstop's own scheme signs `timestamp + "." + body`. */
+export const leakstopDeliveryKey = (req: WebhookRequest): DeliveryKey => ({ digest: digestOf(header(req.headers, 'X-Leakstop-Timestamp') ?? '', req.raw), ttlMs: DATED_REPLAY_MS });
+
+/**
+ * A shared secret header signs nothing, and whoever captured a delivery holds the header too: the log
+ * only stops the exact body coming twice (an EventBridge event carries its own id and time).
+ */
+export const sharedSecretDeliveryKey = (req: WebhookRequest): DeliveryKey => ({ digest: digestOf(req.raw), ttlMs: UNDATED_REPLAY_MS });
