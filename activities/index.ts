@@ -6,9 +6,13 @@ import { renderPostMortem } from '../domain/report';
 import type { ActionResult, DeployHandle, Identification, NewCredential } from '../domain/results';
 import { redact } from '../domain/redact';
 import { renderSecret } from '../domain/secret-format';
-import { checkIncidentInput } from '../domain/issues';
-import { IncidentInputSchema } from '../domain/incident-input';
-import type { DeployerSpec, Inventory, PolicyOverrides, ResolvedConsumer } from '../domain/schemas';
+import { checkIncidentInput, type Checked } from '../domain/issues';
+import { IncidentInputSchema, type ParsedIncidentInput, type Report } from '../domain/incident-input';
+import { incidentIdFor } from '../domain/fingerprint';
+import { leakedHandle } from '../domain/handles';
+import { originOf, pendingSeal, type Sealer } from '../domain/seal';
+import type { Origin } from '../domain/trust';
+import type { DeployerSpec, Inventory, ResolvedConsumer } from '../domain/schemas';
 import type { Registry } from '../providers/registry';
 import { PermanentError, type IncidentContext, type LeakedCredential, type IncidentEvent, type Notifier, type PostMortemSink, type SecretVault } from '../providers/types';
 
@@ -18,6 +22,8 @@ export interface ActivityDeps {
   vault: SecretVault;
   notifier: Notifier;
   postMortems: PostMortemSink;
+  /** Checks the seal Leakstop's triggers put on a report's control fields (trust, source, alert). */
+  sealer: Sealer;
   /** Starts (or joins) an incident, as a trigger would: for leaks identified after the fact. */
   report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
   /** Closes scanner alerts once their credential is revoked (GitHub secret scanning), when configured. */
@@ -32,13 +38,38 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { registry } = deps;
   return {
-    /** Run as a local activity at the start of every incident: zod lives here, loaded once per worker. */
-    async validateIncidentInput(raw: unknown) {
-      return checkIncidentInput(IncidentInputSchema, raw);
+    /**
+     * Run as a local activity at the start of every incident: zod lives here, loaded once per worker. Besides
+     * the schema: the incident's id must be the one derived from its credential (or a decoy could squat a
+     * real key's incident and stall it), and control fields must carry the seal of Leakstop's triggers.
+     */
+    async validateIncidentInput({ raw, workflowId }: { raw: unknown; workflowId: string }): Promise<Checked<ParsedIncidentInput> & { origin?: Origin }> {
+      const checked = checkIncidentInput(IncidentInputSchema, raw);
+      if (!checked.ok) return checked;
+      const input = checked.input;
+      const problems: [string, string][] = [];
+      const expected = incidentIdFor(input.provider, input.credentialId);
+      if (workflowId !== expected) {
+        problems.push(['workflowId', `must be ${expected}: an incident's id is derived from its credential, so that every report of it joins one incident`]);
+      }
+      const origin = originOf(deps.sealer, input.provider, input.credentialId, input);
+      if (!origin.sealed) {
+        const claimed = [input.trust && 'trust', input.seal && 'seal', input.exposure.alert && 'exposure.alert'].filter((f): f is string => !!f);
+        for (const field of claimed) problems.push([field, "set only by Leakstop's triggers (sealed); leave it out when starting an incident by hand"]);
+      }
+      if (problems.length) {
+        return { ok: false, message: `incident input is invalid:\n${problems.map(([f, m]) => `${f}: ${m}`).join('\n')}`, fields: problems.map(([f]) => f) };
+      }
+      return { ok: true, input, origin };
     },
 
-    async identify(provider: ProviderKind, cred: LeakedCredential) {
-      return registry.credential(provider).identify(cred);
+    /** A further report, checked like the first: an unsealed one counts as a plain report and cannot name an alert. */
+    async checkReport({ provider, credentialId, report }: { provider: ProviderKind; credentialId: string; report: Report }): Promise<{ report: Report; origin: Origin; droppedAlert: boolean }> {
+      const origin = originOf(deps.sealer, provider, credentialId, report);
+      const { trust: _trust, seal: _seal, ...rest } = report;
+      if (origin.sealed || !rest.exposure.alert) return { report: rest, origin, droppedAlert: false };
+      const { alert: _alert, ...exposure } = rest.exposure;
+      return { report: { ...rest, exposure }, origin, droppedAlert: true };
     },
 
     /**
@@ -47,10 +78,10 @@ export function createActivities(deps: ActivityDeps) {
      * contain it. A containment that fails here is not retried here: the workflow's ordinary contain
      * step takes over (retries, escalation). Every part is idempotent, so a retried attempt is safe.
      */
-    async firstResponse(provider: ProviderKind, cred: LeakedCredential, overrides: PolicyOverrides, incident: Omit<IncidentContext, 'policy'>): Promise<FirstResponse> {
+    async firstResponse({ provider, cred, origin, incident }: { provider: ProviderKind; cred: LeakedCredential; origin: Origin; incident: Omit<IncidentContext, 'policy'> }): Promise<FirstResponse> {
       const credential = registry.credential(provider);
       const identification = await credential.identify(cred);
-      const plan = planFor(deps.inventory, provider, identification.owner, cred.id, overrides);
+      const plan = planFor(deps.inventory, provider, identification.owner, cred.id, origin);
       if (plan.policy.contain !== 'immediate' || plan.policy.approvals.includes('contain')) return { identification, plan };
       try {
         const result = await credential.contain(cred, identification.owner, { ...incident, policy: plan.policy }, identification);
@@ -58,10 +89,6 @@ export function createActivities(deps: ActivityDeps) {
       } catch (err) {
         return { identification, plan, containmentFailed: redact(err instanceof Error ? err.message : String(err)) };
       }
-    },
-
-    async plan(provider: ProviderKind, owner: string, cred: LeakedCredential, overrides: PolicyOverrides): Promise<Plan> {
-      return planFor(deps.inventory, provider, owner, cred.id, overrides);
     },
 
     async describe(provider: ProviderKind, cred: LeakedCredential, owner: string) {
@@ -107,13 +134,27 @@ export function createActivities(deps: ActivityDeps) {
       await deps.vault.delete(handle);
     },
 
+    /** When the incident ends, the leaked secret and what was learned beside it leave the vault. */
+    async forgetLeaked({ provider, credentialId }: { provider: ProviderKind; credentialId: string }) {
+      const handle = leakedHandle(provider, credentialId);
+      await deps.vault.delete(handle);
+      await registry.credential(provider).forget?.({ id: credentialId, secretHandle: handle });
+    },
+
     async notify(event: IncidentEvent) {
       await deps.notifier.notify(event);
     },
 
-    async reportLeak(input: unknown) {
+    /**
+     * A leak a person identified after the fact (workflows/identification.ts). The scanner alert it names
+     * is kept only when the trigger that opened the pending record sealed it: a pending record started by
+     * hand cannot get an unrelated alert closed.
+     */
+    async reportLeak({ input, pending }: { input: { exposure: { source: string; alert?: { repository: string; number: number } } } & Record<string, unknown>; pending: { id: string; seal?: string } }) {
       if (!deps.report) throw new PermanentError('this worker cannot start incidents (no Temporal client given)', 'invalid');
-      return deps.report(input);
+      const { alert, ...exposure } = input.exposure;
+      const sealed = !!alert && deps.sealer.verify(pendingSeal(pending.id, input.exposure.source, alert), pending.seal);
+      return deps.report(sealed ? input : { ...input, exposure });
     },
 
     async resolveAlert(alert: { repository: string; number: number }, comment: string): Promise<ActionResult> {
@@ -137,3 +178,4 @@ export interface FirstResponse {
   /** Why containing failed in the first response (redacted); the contain step then takes over. */
   containmentFailed?: string;
 }
+

@@ -1,22 +1,13 @@
 import { z } from 'zod';
 import { PROVIDERS, checkCredentialId } from './credential';
+import { TRUST_LEVELS } from './trust';
 
 // What a trigger hands the incident workflow. Kept apart from the inventory schemas (domain/schemas.ts)
 // because workflow code imports it: every workflow evaluates its modules afresh, so the workflow bundle
 // carries only the schemas it validates.
 
-export const PHASES = [
-  'triage',
-  'blast-radius',
-  'contain',
-  'regenerate',
-  'update-environments',
-  'redeploy',
-  'verify',
-  'revoke',
-  'post-mortem',
-] as const;
-export type Phase = (typeof PHASES)[number];
+export { PHASES, type Phase } from './phases';
+import { PHASES } from './phases';
 
 /** A duration in config and input: 500ms, 30s, 15m, 2h. */
 export const DurationSchema = z
@@ -40,35 +31,52 @@ export const PolicyOverridesSchema = PolicySchema.partial();
 export type PolicyOverrides = z.infer<typeof PolicyOverridesSchema>;
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export const SOURCES = ['manual', 'cli', 'temporal-ui', 'slack', 'github-secret-scanning', 'gitguardian', 'generic', 'aws-health'] as const;
+export const SOURCES = ['manual', 'cli', 'temporal-ui', 'slack', 'github-secret-scanning', 'gitguardian', 'generic', 'trufflehog', 'aws-health'] as const;
+
+// Every string a sender can set is bounded, so that no report can grow an incident's state (which
+// lives in workflow history, under Temporal's payload limit) without limit.
+const bounded = (max: number) => z.string().min(1).max(max, `must be at most ${max} characters`);
 
 export const ExposureSchema = z.strictObject({
   source: z.enum(SOURCES),
   /** Where it leaked, as people would look for it: a URL to a commit, a log, a paste. */
-  url: z.url().optional(),
-  repository: z.string().min(1).optional(),
+  url: z.url().max(2048, 'must be at most 2048 characters').optional(),
+  repository: bounded(200).optional(),
   public: z.boolean().default(false),
-  commit: z.string().min(1).optional(),
-  path: z.string().min(1).optional(),
-  line: z.number().int().positive().optional(),
+  commit: bounded(64).optional(),
+  path: bounded(1024).optional(),
+  line: z.number().int().positive().max(10_000_000).optional(),
   detectedAt: z.iso.datetime({ offset: true }).optional(),
-  notes: z.string().max(2000).optional(),
-  /** The scanner alert to close once the credential is revoked (GitHub secret scanning). */
-  alert: z.strictObject({ repository: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo'), number: z.number().int().positive() }).optional(),
+  notes: z.string().max(2000, 'must be at most 2000 characters').optional(),
+  /**
+   * The scanner alert to close once the credential is revoked. Set only by Leakstop's GitHub endpoint
+   * from the alert it read back, and sealed with the report (domain/seal.ts).
+   */
+  alert: z.strictObject({ repository: z.string().max(200).regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo'), number: z.number().int().positive() }).optional(),
 });
 export type Exposure = z.infer<typeof ExposureSchema>;
+
+/**
+ * Fields only Leakstop's own code sets. `trust` and `seal` come from the trigger that received the report
+ * (checked by the worker); policy comes only from the inventory; the leaked secret's vault handle is
+ * derived from the credential. A sender who sets the last two is told so, by field.
+ */
+const CONTROL_FIELDS = {
+  trust: z.enum(TRUST_LEVELS).optional(),
+  seal: z.string().max(200).optional(),
+  policy: z.never({ error: 'only the inventory sets policy; an approver can tighten a running incident (leakstop incident tighten)' }).optional(),
+  secretHandle: z.never({ error: 'set by Leakstop itself: a leaked secret goes to the vault through a trigger, never in the input' }).optional(),
+};
 
 export const IncidentInputSchema = z
   .strictObject({
     provider: z.enum(PROVIDERS, { error: `must be one of: ${PROVIDERS.join(', ')}` }),
     /** The credential's public identifier (an AWS access key id), never its secret. */
-    credentialId: z.string().min(1),
-    /** Where the trigger put the leaked secret itself (vault handle), for providers that need it. */
-    secretHandle: z.string().min(1).max(200).optional(),
+    credentialId: z.string().min(1).max(200),
     exposure: ExposureSchema,
-    requestedBy: z.string().min(1).max(200),
+    requestedBy: bounded(200),
     severity: z.enum(SEVERITIES).optional(),
-    policy: PolicyOverridesSchema.optional(),
+    ...CONTROL_FIELDS,
   })
   .superRefine(
     (input, ctx) => {
@@ -89,6 +97,8 @@ export type ParsedIncidentInput = z.output<typeof IncidentInputSchema>;
 /** A further report of a credential that already has an incident. */
 export const ReportSchema = z.strictObject({
   exposure: ExposureSchema,
-  requestedBy: z.string().min(1).max(200),
+  requestedBy: bounded(200),
+  trust: CONTROL_FIELDS.trust,
+  seal: CONTROL_FIELDS.seal,
 });
 export type Report = z.infer<typeof ReportSchema>;

@@ -1,4 +1,5 @@
 import type { Phase, ParsedIncidentInput, Policy, Report, ResolvedConsumer } from './schemas';
+import type { Origin } from './trust';
 import type {
   ActionResult,
   BlastRadius,
@@ -48,7 +49,15 @@ export interface IncidentState {
   startedAt: string;
   finishedAt?: string;
   policy?: Policy;
+  /** Where the first report came from and which trust rule applied (domain/trust.ts). */
+  trust?: { origin: Origin; rule: string; held?: Phase };
+  /** Approvals a person added on the running incident (tighten), kept apart from the inventory's. */
+  tightened: Phase[];
+  /** The first reports, at most MAX_REPORTS; `moreReports` counts the rest. */
   reports: Report[];
+  moreReports?: number;
+  /** Scanner alerts to close once the credential is revoked: only ones Leakstop's triggers sealed. */
+  alerts: { repository: string; number: number }[];
   identification?: Identification;
   blastRadius?: BlastRadius;
   consumers: ResolvedConsumer[];
@@ -61,6 +70,8 @@ export interface IncidentState {
   postMortem?: { url: string };
   actions: ActionRecord[];
   timeline: TimelineEntry[];
+  /** Timeline entries dropped to keep the state bounded (the oldest after the first ones). */
+  timelineDropped?: number;
   /** Everything that waits for a person right now (parallel steps can wait at once). */
   waiting: Waiting[];
   /** Milliseconds from the incident's start to the key being contained. */
@@ -86,6 +97,15 @@ export interface ManualDoneRequest {
   credential?: { id: string; handle: string };
   note?: string;
 }
+
+/** An approver makes a running incident wait for them at more phases; never loosens the inventory's policy. */
+export interface TightenRequest {
+  approvals: Phase[];
+  by: string;
+}
+
+/** Bounds on what reports can add to an incident's state, which lives in workflow history. */
+export const LIMITS = { reports: 20, alerts: 20, timeline: 500, keepFirst: 50, eventLength: 500, inbox: 50 } as const;
 
 export interface AbortRequest {
   by: string;

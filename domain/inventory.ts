@@ -1,14 +1,8 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { ProviderKind } from './credential';
 import { ValidationError } from './issues';
-import {
-  InventorySchema,
-  PolicySchema,
-  type Inventory,
-  type Policy,
-  type PolicyOverrides,
-  type ResolvedConsumer,
-} from './schemas';
+import { InventorySchema, PolicySchema, type Inventory, type Policy, type ResolvedConsumer } from './schemas';
+import { applyTrust, type Origin } from './trust';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -36,23 +30,26 @@ export interface Plan {
   policy: Policy;
   /** Which inventory entry matched, for the report; undefined when none did. */
   matched?: string;
+  /** Which trust rule applied, and the phase it holds for an approver, if any (domain/trust.ts). */
+  trust: { rule: string; held?: Policy['approvals'][number] };
 }
 
-/** The consumers and policy for one credential. A credential the inventory does not know has no consumers. */
-export function planFor(
-  inventory: Inventory,
-  provider: ProviderKind,
-  owner: string | undefined,
-  credentialId: string,
-  overrides: PolicyOverrides = {},
-): Plan {
+/**
+ * The consumers and policy for one credential. Policy comes from the inventory alone (its defaults, then
+ * the credential's entry); the report's origin can only add an approval. A credential the inventory
+ * does not know has no consumers.
+ */
+export function planFor(inventory: Inventory, provider: ProviderKind, owner: string | undefined, credentialId: string, origin: Origin): Plan {
   const entry = inventory.credentials.find(
     (c) => c.provider === provider && (c.credentialId === credentialId || (owner !== undefined && c.owner === owner)),
   );
-  const policy = PolicySchema.parse({ ...inventory.policy, ...entry?.policy, ...overrides });
-  if (!entry) return { consumers: [], policy };
+  const decided = applyTrust(PolicySchema.parse({ ...inventory.policy, ...entry?.policy }), origin, inventory.trust);
+  const policy = decided.policy;
+  const trust = { rule: decided.rule, ...(decided.held ? { held: decided.held } : {}) };
+  if (!entry) return { consumers: [], policy, trust };
   return {
     policy,
+    trust,
     matched: entry.owner ? `owner ${entry.owner}` : `credential ${entry.credentialId}`,
     consumers: entry.consumers.map((c) => ({
       ...c,

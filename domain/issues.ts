@@ -20,10 +20,16 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>, root = 'input'): str
 /** A rejected input. `message` is already written for people; `fields` lists each bad field. */
 export class ValidationError extends Error {
   readonly fields: string[];
-  constructor(what: string, error: z.ZodError, root = 'input') {
-    super(`${what} is invalid:\n${formatIssues(error, root)}`);
+  constructor(what: string, error: z.ZodError | { field: string; message: string }[], root = 'input') {
+    const problems = Array.isArray(error) ? error : error.issues.map((i) => ({ field: fieldPath(i.path, root), message: i.message }));
+    super(`${what} is invalid:\n${problems.map((p) => `${p.field}: ${p.message}`).join('\n')}`);
     this.name = 'ValidationError';
-    this.fields = error.issues.map((i) => fieldPath(i.path, root));
+    this.fields = problems.map((p) => p.field);
+  }
+
+  /** Problems found by code rather than by a schema, each naming its field. */
+  static of(what: string, problems: { field: string; message: string }[]): ValidationError {
+    return new ValidationError(what, problems);
   }
 }
 

@@ -8,5 +8,7 @@ export const PendingLeakSchema = z.strictObject({
   /** Why it could not be identified, for the person who will. */
   reason: z.string().min(1).max(500),
   escalateAfter: DurationSchema.default('15m'),
+  /** Set by the trigger that opened the record: vouches for the scanner alert its exposure names. */
+  seal: z.string().max(200).optional(),
 });
 export type PendingLeak = z.input<typeof PendingLeakSchema>;

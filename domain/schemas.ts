@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GitHubActionsSecretSpecSchema, GitHubActionsVariableSpecSchema, GitHubWorkflowDeployerSpecSchema } from './github-specs';
 import { PROVIDERS } from './credential';
-import { DurationSchema, PolicyOverridesSchema, PolicySchema } from './incident-input';
+import { DurationSchema, PolicyOverridesSchema, PolicySchema, SOURCES } from './incident-input';
 
 // The schema is the type: every shape that crosses a boundary (trigger → workflow, config file → worker)
 // is declared once and inferred with z.infer. The incident input lives in domain/incident-input.ts.
@@ -59,9 +59,19 @@ export const CredentialEntrySchema = z
   .refine((c) => c.owner || c.credentialId, { message: 'needs an owner or a credentialId to match' });
 export type CredentialEntry = z.infer<typeof CredentialEntrySchema>;
 
+/** Which reports Leakstop acts on at once (domain/trust.ts); authoritative sources always do. */
+export const TrustRulesSchema = z.strictObject({
+  /** Sources trusted to act at once although they are not authoritative, e.g. [slack] where every reporter is vetted. */
+  actAtOnce: z.array(z.enum(SOURCES)).default([]),
+  /** TruffleHog findings the scanner did not verify live: ignored, or reported (then containment waits for an approver). */
+  unverifiedFindings: z.enum(['ignore', 'report']).default('ignore'),
+});
+export type TrustRulesConfig = z.infer<typeof TrustRulesSchema>;
+
 export const InventorySchema = z
   .strictObject({
     policy: PolicySchema.default(PolicySchema.parse({})),
+    trust: TrustRulesSchema.default(TrustRulesSchema.parse({})),
     stores: z.record(z.string(), StoreSpecSchema).default({}),
     deployers: z.record(z.string(), DeployerSpecSchema).default({}),
     credentials: z.array(CredentialEntrySchema).default([]),

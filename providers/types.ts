@@ -48,10 +48,29 @@ export interface CredentialProvider {
   regenerate(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<NewCredential | ManualStep>;
   verify(cred: LeakedCredential, owner: string, fresh: NewCredential): Promise<Verification>;
   revoke(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult>;
+  /** When the incident ends: delete what the provider kept about the leaked credential (its leaked secret is deleted for it). */
+  forget?(cred: LeakedCredential): Promise<void>;
 }
 
+/**
+ * What each field of a vault entry holds: a secret value, which is redacted wherever it appears once the
+ * entry is written or read; or a fact about a credential (its public id, its owner, its scopes), which
+ * people must be able to read in every log and report. A field is classified here before it can be stored.
+ */
+export const MATERIAL_FIELDS = {
+  /** A token, leaked or new, as triggers hand it over (triggers/keep-secret.ts). */
+  secret: 'secret',
+  /** The secret half of an AWS access key. */
+  secretAccessKey: 'secret',
+  /** The public half of an AWS access key: shown as AKIA…WXYZ. */
+  accessKeyId: 'fact',
+  /** What identifying a GitHub token learned, kept because GitHub forgets it once the token is revoked. */
+  login: 'fact',
+  scopes: 'fact',
+} as const satisfies Record<string, 'secret' | 'fact'>;
+
 /** Secret material as the stores receive it: field name → value. */
-export type SecretMaterial = Record<string, string>;
+export type SecretMaterial = { [F in keyof typeof MATERIAL_FIELDS]?: string };
 
 export interface SecretStore {
   readonly kind: StoreSpec['kind'];
@@ -99,7 +118,10 @@ export interface PostMortemSink {
   open(incidentId: string, markdown: string): Promise<{ url: string }>;
 }
 
-/** Holds a new credential's material between regenerate and the stores. */
+/**
+ * Holds a new credential's material between regenerate and the stores. Whatever it puts or gets, it
+ * registers for redaction the secret fields only (MATERIAL_FIELDS), never the facts.
+ */
 export interface SecretVault {
   put(handle: string, material: SecretMaterial): Promise<void>;
   get(handle: string): Promise<SecretMaterial | undefined>;

@@ -6,13 +6,12 @@ import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { redact, registerSecret } from '../domain/redact';
 import { codecServer } from '../triggers/codec-server';
-import { IncidentControl } from '../triggers/control';
 import { createIngress } from '../triggers/http';
 import { AesGcmCodec } from '../worker/codec';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { statusQuery } from '../workflows/definitions';
 import { findLeaks, forms } from './support/canary';
-import { awsConfig, codecKeys, leakedKey, scratchDir, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { controlFor, awsConfig, codecKeys, leakedKey, scratchDir, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { leakInput, standardInventory, waitForState } from './support/fixtures';
 import { spawnWorker } from './support/worker-child';
 
@@ -58,10 +57,10 @@ test('a full incident leaves no secret in history, the Temporal database, logs, 
     return { status: 400, body: `rejected config ${value} (${encodeURIComponent(value)})` };
   };
   const worker = await spawnWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }), dataDir });
-  const control = new IncidentControl(client, taskQueue);
+  const control = controlFor(client, taskQueue);
   const responses: string[] = [];
   try {
-    const { incidentId } = await control.report(leakInput(leak.keyId, { exposure: { source: 'cli', public: true, notes: 'canary' } }));
+    const { incidentId } = await control.report(leakInput(leak.keyId, { exposure: { source: 'cli', public: true, notes: 'canary' } }), 'authoritative');
     const waiting = await waitForState(client, incidentId, (s) => s.status === 'waiting');
     expect(echoed).toBe(1);
     expect(waiting.waiting[0]!.reason).toContain('[redacted]');

@@ -4,10 +4,9 @@ import { ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/clie
 import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
-import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, leakedKey, scratchDir, startWorker, uniqueQueue, useTemporal } from './support/env';
-import { keysOf, leakInput, standardInventory } from './support/fixtures';
+import { keysOf, leakInput, standardInventory, report } from './support/fixtures';
 import { spawnWorker } from './support/worker-child';
 
 // Crash points: a worker dies right after each activity's side effect (before Temporal hears of it),
@@ -16,7 +15,7 @@ import { spawnWorker } from './support/worker-child';
 // The first response (identify, plan, contain) is one activity; the contain step runs on its own when the
 // policy contains after rotation, so that point runs with that policy.
 const POINTS = ['firstResponse', 'describe', 'contain', 'regenerate', 'updateEnvironment', 'redeploy', 'awaitDeploy', 'verify', 'revoke', 'forgetSecret', 'writePostMortem'];
-const POLICY: Record<string, { contain: 'after-rotation' }> = { contain: { contain: 'after-rotation' } };
+const POLICY: Record<string, string> = { contain: '{ contain: after-rotation }' };
 const LANES = 6; // crash scenarios run side by side; each waits out an activity timeout
 
 let client: Client;
@@ -27,9 +26,9 @@ async function crashAt(point: string): Promise<string[]> {
   const leak = await leakedKey(`cp-${point.toLowerCase().slice(0, 10)}`);
   const taskQueue = uniqueQueue('crashpoint');
   const dataDir = scratchDir('crashpoint');
-  const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url });
+  const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url, policy: POLICY[point] });
   const doomed = await spawnWorker({ taskQueue, inventory, dataDir, crashAfter: point });
-  const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId, POLICY[point] ? { policy: POLICY[point] } : {}));
+  const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
   const died = await Promise.race([doomed.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
   await doomed.kill();
   const problems: string[] = [];

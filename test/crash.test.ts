@@ -2,10 +2,9 @@ import { ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/clie
 import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
-import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, leakedKey, scratchDir, startWorker, uniqueQueue, useTemporal } from './support/env';
-import { keysOf, leakInput, standardInventory } from './support/fixtures';
+import { keysOf, leakInput, standardInventory, report } from './support/fixtures';
 import { spawnWorker } from './support/worker-child';
 
 let client: Client;
@@ -23,7 +22,7 @@ test('a worker killed in the middle of the runbook: a new worker finishes it wit
     // secrets written, the deploy was requested, the runbook is half done.
     hook.gate = false;
     const polled = new Promise<void>((resolve) => (hook.onPoll = () => resolve()));
-    const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
+    const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
     await polled;
     await worker1.kill('SIGKILL');
     hook.gate = true;

@@ -6,14 +6,20 @@ import { parseInventory, planFor } from '../domain/inventory';
 
 test('the example inventory in config/ parses and plans as its comments say', () => {
   const inv = parseInventory(readFileSync(path.join(__dirname, '..', 'config', 'leakstop.example.yaml'), 'utf8'), 'example');
-  const plan = planFor(inv, 'aws-iam', 'billing-bot', 'AKIAIOSFODNN7EXAMPLE', { contain: 'after-rotation' });
+  const scanner = { source: 'github-secret-scanning', trust: 'authoritative', sealed: true } as const;
+  const plan = planFor(inv, 'aws-iam', 'billing-bot', 'AKIAIOSFODNN7EXAMPLE', scanner);
   expect(plan.consumers.map((c) => [c.name, c.storeSpec.kind, c.field, c.deployerSpec?.kind])).toEqual([
     ['billing-api', 'aws-secrets-manager', 'json', 'http-hook'],
     ['billing-cron', 'aws-ssm', 'secretAccessKey', undefined],
   ]);
-  // inventory policy < credential policy < the report's overrides
-  expect(plan.policy).toMatchObject({ contain: 'after-rotation', approvals: ['revoke'], keyLimit: 'escalate' });
-  expect(planFor(inv, 'aws-iam', 'someone-else', 'AKIAIOSFODNN7EXAMPLE').consumers).toEqual([]);
+  // inventory policy < the credential's policy; a report sets none
+  expect(plan.policy).toMatchObject({ contain: 'immediate', approvals: ['revoke'], keyLimit: 'escalate' });
+  expect(plan.trust.held).toBeUndefined();
+  expect(planFor(inv, 'aws-iam', 'someone-else', 'AKIAIOSFODNN7EXAMPLE', scanner).consumers).toEqual([]);
+  // The example trusts no source beyond the authoritative ones: a Slack report's containment waits.
+  const slack = planFor(inv, 'aws-iam', 'billing-bot', 'AKIAIOSFODNN7EXAMPLE', { source: 'slack', trust: 'reported', sealed: true });
+  expect(slack.policy.approvals).toEqual(['revoke', 'contain']);
+  expect(slack.trust).toMatchObject({ held: 'contain', rule: expect.stringContaining('contain waits for an approver') });
 });
 
 test('credential ids are shown redacted, in ids and in free text', () => {

@@ -1,11 +1,10 @@
 import { ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
-import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { FaultProxy } from './support/fault-proxy';
-import { keysOf, leakInput, standardInventory, waitForState } from './support/fixtures';
+import { keysOf, leakInput, standardInventory, waitForState, report } from './support/fixtures';
 
 // Provider faults between Leakstop and AWS (moto behind a fault-injecting proxy): transient ones are
 // retried with backoff until the incident finishes with every side effect once; permanent ones wait
@@ -25,7 +24,7 @@ test('AWS throttling, 500s, 429s and an answer slower than the activity timeout 
     proxy.inject({ match: /Action=CreateAccessKey/, times: 2, kind: 'server-error' });
     proxy.inject({ match: /Action=GetAccessKeyLastUsed/, times: 1, kind: 'too-many' });
     proxy.inject({ match: /"SecretString"/, times: 1, kind: 'slow', delayMs: 12_000 }); // a Secrets Manager write, > the 10 s timeout
-    const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
+    const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
     const s: IncidentState = await client.workflow.getHandle(incidentId).result();
     expect(s.status).toBe('completed');
     expect(s.actions.filter((a) => a.outcome !== 'done')).toEqual([]); // no person was needed
@@ -44,7 +43,7 @@ test('a permanent AWS error (403 AccessDenied) is not retried blindly: it waits 
   const worker = await startWorker({ taskQueue, awsEndpoint: proxy.url, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }) });
   try {
     proxy.inject({ match: /Action=DeleteAccessKey/, times: 1_000, kind: 'denied' });
-    const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
+    const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
     const waiting = await waitForState(client, incidentId, (st) => st.status === 'waiting', 90_000);
     expect(waiting.waiting[0]).toMatchObject({ phase: 'revoke', kind: 'decision', reason: expect.stringContaining('AccessDenied') });
     expect(proxy.injected.filter((i) => i.kind === 'denied')).toHaveLength(1); // escalated at once, not retried
@@ -66,7 +65,7 @@ test('a first response that cannot contain hands over to the contain step, which
   const worker = await startWorker({ taskQueue, awsEndpoint: proxy.url, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }) });
   try {
     proxy.inject({ match: /Action=UpdateAccessKey/, times: 1_000, kind: 'denied' });
-    const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId));
+    const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
     const waiting = await waitForState(client, incidentId, (st) => st.waiting.some((w) => w.phase === 'contain'), 90_000);
     expect(waiting.waiting.find((w) => w.phase === 'contain')).toMatchObject({ kind: 'decision', step: 'deactivate key', reason: expect.stringContaining('AccessDenied') });
     expect(waiting.timeline.map((t) => t.event)).toContainEqual(expect.stringMatching(/^first response could not contain: .*AccessDenied.*; trying again as a step$/));

@@ -1,11 +1,10 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { cli } from '../triggers/cli';
-import { IncidentControl } from '../triggers/control';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { pendingQuery, type Pending } from '../workflows/identification-api';
-import { eventually, leakedKey, RecordingNotifier, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
-import { standardInventory } from './support/fixtures';
+import { controlFor, eventually, leakedKey, RecordingNotifier, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { standardInventory, waitForState } from './support/fixtures';
 
 // A leak a scanner reports without naming the credential (GitGuardian sends hashes) waits durably in a
 // "needs identification" state, escalating, until a person names it; then the runbook starts.
@@ -17,7 +16,7 @@ useTemporal((c) => (client = c), hook);
 test('needs identification: waits and escalates, refuses a bad id by field, then a person names the key and the incident runs', async () => {
   const leak = await leakedKey('unnamed');
   const taskQueue = uniqueQueue('identify');
-  const control = new IncidentControl(client, taskQueue);
+  const control = controlFor(client, taskQueue);
   const notifier = new RecordingNotifier();
   const worker = await startWorker({ taskQueue, notifier, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }), report: (i) => control.report(i) });
   try {
@@ -42,6 +41,10 @@ test('needs identification: waits and escalates, refuses a bad id by field, then
     }
     const done: Pending = await handle.result();
     expect(done).toMatchObject({ status: 'identified', identifiedBy: 'ivy', incidentId: expect.stringMatching(/^leak-aws-/) });
+    // A person's identification is a report, not proof: containment waits for an approver.
+    const held = await waitForState(client, done.incidentId!, (s) => s.waiting.some((w) => w.kind === 'approval' && w.phase === 'contain'));
+    expect(held.trust).toMatchObject({ origin: { trust: 'reported', sealed: true }, held: 'contain' });
+    await control.approve(done.incidentId!, { phase: 'contain', by: 'ivy' });
     const incident: IncidentState = await client.workflow.getHandle(done.incidentId!).result();
     expect(incident.status).toBe('completed');
     expect(incident.input).toMatchObject({ credentialId: leak.keyId, requestedBy: 'ivy', exposure: { source: 'gitguardian', public: true } });

@@ -1,11 +1,10 @@
 import { CreateAccessKeyCommand, DeleteAccessKeyCommand, GetUserPolicyCommand } from '@aws-sdk/client-iam';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
-import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { approveUpdate, decideUpdate } from '../workflows/definitions';
 import { iam, leakedKey, startWorker, uniqueQueue, useTemporal } from './support/env';
-import { keysOf, leakInput, standardInventory, waitForState } from './support/fixtures';
+import { keysOf, leakInput, standardInventory, waitForState, report } from './support/fixtures';
 
 let client: Client;
 const hook = new DeployHookServer();
@@ -15,7 +14,7 @@ async function withIncident(owner: string, input: Record<string, unknown>, body:
   const taskQueue = uniqueQueue('policy');
   const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner, tag: owner, hookUrl: hook.url, policy }) });
   try {
-    const { incidentId } = await reportLeak(client, taskQueue, input);
+    const { incidentId } = await report(client, taskQueue, input);
     await body(incidentId);
   } finally {
     await worker.stop();
@@ -26,18 +25,18 @@ const order = (s: IncidentState) => s.actions.filter((a) => a.outcome === 'done'
 
 test('contain: immediate deactivates the key before regenerating it', async () => {
   const leak = await leakedKey('imm');
-  await withIncident(leak.user, leakInput(leak.keyId, { policy: { contain: 'immediate' } }), async (id) => {
+  await withIncident(leak.user, leakInput(leak.keyId), async (id) => {
     const s: IncidentState = await client.workflow.getHandle(id).result();
     const phases = order(s);
     expect(phases.indexOf('contain')).toBeLessThan(phases.indexOf('regenerate'));
     expect(s.verification!.oldDisabled).toBe(true);
     expect(s.timeToContainMs).toBeGreaterThan(0);
-  });
+  }, '{ contain: immediate }');
 });
 
 test('contain: after-rotation rotates, updates and redeploys before the key is deactivated', async () => {
   const leak = await leakedKey('rot');
-  await withIncident(leak.user, leakInput(leak.keyId, { policy: { contain: 'after-rotation' } }), async (id) => {
+  await withIncident(leak.user, leakInput(leak.keyId), async (id) => {
     const s: IncidentState = await client.workflow.getHandle(id).result();
     expect(s.status).toBe('completed');
     const phases = order(s);
@@ -47,12 +46,12 @@ test('contain: after-rotation rotates, updates and redeploys before the key is d
     expect(phases.indexOf('contain')).toBeLessThan(phases.indexOf('verify'));
     expect(phases.indexOf('verify')).toBeLessThan(phases.indexOf('revoke'));
     expect((await keysOf(leak.user)).map((k) => k.id)).toEqual([s.newCredential!.id]);
-  });
+  }, '{ contain: after-rotation }');
 });
 
 test('quarantine attaches a deny-all policy while contained and removes it at revoke', async () => {
   const leak = await leakedKey('quar');
-  await withIncident(leak.user, leakInput(leak.keyId, { policy: { quarantine: true, approvals: ['revoke'] } }), async (id) => {
+  await withIncident(leak.user, leakInput(leak.keyId), async (id) => {
     await waitForState(client, id, (s) => s.waiting.some((w) => w.kind === 'approval' && w.phase === 'revoke'));
     const policy = await iam().send(new GetUserPolicyCommand({ UserName: leak.user, PolicyName: 'LeakstopQuarantine' }));
     expect(JSON.parse(decodeURIComponent(policy.PolicyDocument!)).Statement[0]).toMatchObject({ Effect: 'Deny', Action: '*' });
@@ -62,7 +61,7 @@ test('quarantine attaches a deny-all policy while contained and removes it at re
     await expect(iam().send(new GetUserPolicyCommand({ UserName: leak.user, PolicyName: 'LeakstopQuarantine' }))).rejects.toMatchObject({
       name: 'NoSuchEntityException',
     });
-  });
+  }, '{ quarantine: true, approvals: [revoke] }');
 });
 
 test('the 2-key limit escalates to a person, who frees a slot and retries', async () => {

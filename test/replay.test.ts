@@ -4,13 +4,13 @@ import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
-import { reportLeak } from '../triggers/incidents';
 import { AesGcmCodec } from '../worker/codec';
 import { leakstopDataConverter } from '../worker/data-converter';
 import { DeployHookServer } from '../worker/deploy-hook-server';
-import { decideUpdate } from '../workflows/definitions';
+import type { Trust } from '../domain/trust';
+import { approveUpdate, decideUpdate, statusQuery, tightenUpdate } from '../workflows/definitions';
 import { codecKeys, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
-import { leakInput, standardInventory, waitForState } from './support/fixtures';
+import { leakInput, standardInventory, waitForState, report } from './support/fixtures';
 
 // The determinism guard. Histories recorded by earlier versions (test/histories/*.json, payloads
 // decoded: they hold no secret, the canary proves it) must replay against the current workflow code,
@@ -23,7 +23,7 @@ const replayOptions = () => ({ workflowBundle: { codePath: testEnv().bundlePath 
 
 test('histories recorded by earlier versions replay against the current workflow code', async () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-  expect(files.length).toBeGreaterThanOrEqual(3);
+  expect(files.length).toBeGreaterThanOrEqual(4);
   for (const f of files) {
     const history = History.fromObject(JSON.parse(readFileSync(path.join(DIR, f), 'utf8')));
     await expect(Worker.runReplayHistory(replayOptions(), history, f)).resolves.toBeUndefined();
@@ -35,14 +35,27 @@ describe('fresh incidents replay', () => {
   const hook = new DeployHookServer();
   useTemporal((c) => (client = c), hook);
 
-  const scenarios: Record<string, { policy?: Record<string, unknown>; hookPath?: string; person?: (id: string) => Promise<void> }> = {
+  const scenarios: Record<string, { policy?: string; hookPath?: string; trust?: Trust; person?: (id: string) => Promise<void> }> = {
     'immediate-completed': {},
-    'after-rotation-completed': { policy: { contain: 'after-rotation' } },
+    'after-rotation-completed': { policy: '{ contain: after-rotation }' },
     'deploy-failed-then-skipped': {
       hookPath: '/missing',
       person: async (id) => {
         await waitForState(client, id, (s) => s.status === 'waiting');
         await client.workflow.getHandle(id).executeUpdate(decideUpdate, { args: [{ decision: 'skip', by: 'replay' }] });
+      },
+    },
+    // A plain report held at containment, joined by an authoritative one (lifts the hold), tightened at revoke.
+    'held-joined-tightened': {
+      trust: 'reported',
+      person: async (id) => {
+        const handle = client.workflow.getHandle(id);
+        await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'contain'));
+        await handle.executeUpdate(tightenUpdate, { args: [{ approvals: ['revoke'], by: 'replay' }] });
+        const { credentialId } = (await handle.query(statusQuery)).input;
+        await report(client, (await handle.describe()).taskQueue, leakInput(credentialId, { exposure: { source: 'aws-health', public: true } }));
+        await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'revoke'));
+        await handle.executeUpdate(approveUpdate, { args: [{ phase: 'revoke', by: 'replay' }] });
       },
     },
   };
@@ -51,9 +64,9 @@ describe('fresh incidents replay', () => {
     const sc = scenarios[name]!;
     const leak = await leakedKey('replay');
     const taskQueue = uniqueQueue('replay');
-    const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: `${hook.url}${sc.hookPath ?? ''}` }) });
+    const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: `${hook.url}${sc.hookPath ?? ''}`, policy: sc.policy }) });
     try {
-      const { incidentId } = await reportLeak(client, taskQueue, leakInput(leak.keyId, sc.policy ? { policy: sc.policy } : {}));
+      const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId), sc.trust);
       // Status queries from the first moment, as a watching person's tools send them: a query can end the
       // first workflow task early, which shapes the history differently (it once broke replay of a patch).
       await waitForState(client, incidentId, (st) => !!st.identification);

@@ -5,10 +5,9 @@ import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClien
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
-import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, iam, leakedKey, startWorker, uniqueQueue, useTemporal } from './support/env';
-import { standardInventory, stsAs } from './support/fixtures';
+import { standardInventory, stsAs, report } from './support/fixtures';
 
 let client: Client;
 const hook = new DeployHookServer();
@@ -19,7 +18,7 @@ test('the full runbook against moto: old key dead, new key everywhere, deployed 
   const taskQueue = uniqueQueue('runbook');
   const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }) });
   try {
-    const started = await reportLeak(client, taskQueue, {
+    const started = await report(client, taskQueue, {
       provider: 'aws-iam',
       credentialId: leak.keyId,
       exposure: { source: 'cli', public: true, repository: 'acme/billing', commit: 'abc123', path: 'config/prod.env', line: 3 },
@@ -55,18 +54,18 @@ test('the full runbook against moto: old key dead, new key everywhere, deployed 
     expect(mine[0]!.posts).toBe(1);
 
     // The post-mortem has every section, with this incident's values, and no secret.
-    const report = readFileSync(state.postMortem!.url, 'utf8');
+    const postMortem = readFileSync(state.postMortem!.url, 'utf8');
     for (const section of ['## Summary', '## Exposure', '## Timeline', '```mermaid', '## Blast radius', '## Actions', '## Verification', '## Root-cause questions', '## Follow-ups']) {
-      expect(report).toContain(section);
+      expect(postMortem).toContain(section);
     }
-    expect(report).toContain(leak.user);
-    expect(report).toContain(`${leak.keyId.slice(0, 4)}…${leak.keyId.slice(-4)}`);
-    expect(report).toContain('acme/billing');
-    expect(report).toMatch(/Time to contain \| \d+ ms/);
-    expect(report).toMatch(/Recent activity \(CloudTrail\): unknown \(CloudTrail not available /);
-    expect(report).not.toContain(leak.keyId);
-    expect(report).not.toContain(leak.secret);
-    expect(report).not.toContain(stored.AWS_SECRET_ACCESS_KEY);
+    expect(postMortem).toContain(leak.user);
+    expect(postMortem).toContain(`${leak.keyId.slice(0, 4)}…${leak.keyId.slice(-4)}`);
+    expect(postMortem).toContain('acme/billing');
+    expect(postMortem).toMatch(/Time to contain \| \d+ ms/);
+    expect(postMortem).toMatch(/Recent activity \(CloudTrail\): unknown \(CloudTrail not available /);
+    expect(postMortem).not.toContain(leak.keyId);
+    expect(postMortem).not.toContain(leak.secret);
+    expect(postMortem).not.toContain(stored.AWS_SECRET_ACCESS_KEY);
     // The vault no longer holds the new secret once the stores have it.
     expect(await worker.deps.vault.get(`${started.incidentId}/aws-iam/new-key`)).toBeUndefined();
   } finally {
@@ -83,7 +82,7 @@ test('the first response contains in the same activity that identifies: no workf
   const taskQueue = uniqueQueue('first');
   const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }) });
   try {
-    const { incidentId } = await reportLeak(client, taskQueue, { provider: 'aws-iam', credentialId: leak.keyId, exposure: { source: 'cli', public: true }, requestedBy: 'alice' });
+    const { incidentId } = await report(client, taskQueue, { provider: 'aws-iam', credentialId: leak.keyId, exposure: { source: 'cli', public: true }, requestedBy: 'alice' });
     const state: IncidentState = await client.workflow.getHandle(incidentId).result();
     const scheduled = ((await client.workflow.getHandle(incidentId).fetchHistory()).events ?? [])
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)

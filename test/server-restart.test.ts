@@ -1,12 +1,11 @@
 import path from 'node:path';
 import type { IncidentState } from '../domain/incident';
-import { reportLeak } from '../triggers/incidents';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { startEmbeddedTemporal } from '../worker/embedded-temporal';
 import { connectClient } from '../worker/temporal-client';
 import { approveUpdate } from '../workflows/definitions';
 import { codecKeys, leakedKey, scratchDir, startWorker, uniqueQueue } from './support/env';
-import { keysOf, leakInput, standardInventory, waitForState } from './support/fixtures';
+import { keysOf, leakInput, standardInventory, waitForState, report } from './support/fixtures';
 
 // The Temporal server itself restarts (same SQLite file, same port) while incidents are open: the
 // worker and the client reconnect, and the incidents resume and finish. This test runs its own dev
@@ -21,6 +20,7 @@ test('incidents survive a Temporal dev server restart and finish', async () => {
   const taskQueue = uniqueQueue('restart');
   const leaks = [await leakedKey('restart-a'), await leakedKey('restart-b')];
   const inventory = `
+policy: { approvals: [revoke] }
 stores: { sm: { kind: aws-secrets-manager } }
 credentials:
 ${leaks.map((l) => `  - { provider: aws-iam, owner: ${l.user}, consumers: [{ name: app, store: sm, key: "${l.user}/aws" }] }`).join('\n')}
@@ -28,7 +28,7 @@ ${leaks.map((l) => `  - { provider: aws-iam, owner: ${l.user}, consumers: [{ nam
   const worker = await startWorker({ taskQueue, inventory, temporalAddress: temporal.address });
   try {
     const ids: string[] = [];
-    for (const l of leaks) ids.push((await reportLeak(client, taskQueue, leakInput(l.keyId, { policy: { approvals: ['revoke'] } }))).incidentId);
+    for (const l of leaks) ids.push((await report(client, taskQueue, leakInput(l.keyId))).incidentId);
     for (const id of ids) await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'revoke'));
 
     await temporal.stop();

@@ -11,6 +11,7 @@ import { ValidationError } from '../domain/issues';
 import { loadCodecKeys } from '../worker/codec';
 import { loadConfig } from '../worker/config';
 import { connectClient } from '../worker/temporal-client';
+import { sealerFor } from '../worker/wiring';
 import { IncidentControl } from './control';
 import { keepSecret } from './keep-secret';
 
@@ -18,11 +19,13 @@ const USAGE = `leakstop incident <command>
 
   start   --credential AKIA… [--provider aws-iam] [--by NAME] [--source cli] [--url URL]
           [--repository OWNER/REPO] [--commit SHA] [--path FILE] [--line N] [--public]
-          [--severity low|medium|high|critical] [--contain immediate|after-rotation]
-          [--quarantine] [--key-limit escalate|revoke-leaked-first] [--approve PHASE]… [--wait]
+          [--severity low|medium|high|critical] [--wait]
+          (policy comes from the inventory; a report from the CLI contains only once approved,
+          unless the inventory's trust.actAtOnce lists cli)
   status  <incident-id> [--json]
   list
   approve <incident-id> --phase PHASE --by NAME
+  tighten <incident-id> --approve PHASE… --by NAME                 (these phases wait for an approver)
   retry   <incident-id> [--step STEP] --by NAME [--note TEXT]     (a failed step: try again)
   skip    <incident-id> [--step STEP] --by NAME [--note TEXT]     (a failed step: go on without it)
   decide  <incident-id> retry|skip|abort [--step STEP] --by NAME [--note TEXT]
@@ -46,9 +49,6 @@ const OPTIONS = {
   line: { type: 'string' },
   public: { type: 'boolean' },
   severity: { type: 'string' },
-  contain: { type: 'string' },
-  quarantine: { type: 'boolean' },
-  'key-limit': { type: 'string' },
   approve: { type: 'string', multiple: true },
   wait: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -68,28 +68,22 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
     return o.help ? 0 : 2;
   }
   const cfg = loadConfig();
+  const keys = loadCodecKeys(cfg.dataDir);
   const { client, close } = await connectClient({
     address: cfg.temporalAddress ?? `localhost:${cfg.temporalPort}`,
     namespace: cfg.namespace,
-    keys: loadCodecKeys(cfg.dataDir),
+    keys,
   });
   const by = o.by ?? process.env.USER ?? 'cli';
-  const control = new IncidentControl(client, cfg.taskQueue);
+  const control = new IncidentControl(client, cfg.taskQueue, sealerFor(keys));
   try {
     switch (command) {
       case 'start': {
-        const policy = {
-          ...(o.contain ? { contain: o.contain } : {}),
-          ...(o.quarantine ? { quarantine: true } : {}),
-          ...(o['key-limit'] ? { keyLimit: o['key-limit'] } : {}),
-          ...(o.approve ? { approvals: o.approve } : {}),
-        };
         const started = await control.report({
           provider: o.provider,
           credentialId: o.credential ?? '',
           requestedBy: by,
           ...(o.severity ? { severity: o.severity } : {}),
-          ...(Object.keys(policy).length ? { policy } : {}),
           exposure: {
             source: o.source,
             public: !!o.public,
@@ -101,6 +95,9 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
           },
         });
         out(`${started.joined ? 'joined running incident' : 'started incident'} ${started.incidentId}`);
+        // Say plainly which trust rule applied: the person who reported must know whether the key is contained.
+        const rule = await trustRule(control, started.incidentId);
+        out(rule ?? `the trust rule that applies is shown by: leakstop incident status ${started.incidentId}`);
         if (o.wait) out(render(await client.workflow.getHandle(started.incidentId).result()));
         return 0;
       }
@@ -114,6 +111,9 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
         return 0;
       case 'approve':
         out(await control.approve(need(id, 'incident-id'), { phase: need(o.phase, '--phase') as Phase, by }));
+        return 0;
+      case 'tighten':
+        out(await control.tighten(need(id, 'incident-id'), { approvals: (o.approve ?? []) as Phase[], by }));
         return 0;
       case 'decide':
       case 'retry':
@@ -160,6 +160,17 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
 }
 
 class UsageError extends Error {}
+
+/** The rule the incident's triage applied, once triage has run (a second or so); undefined if it takes longer. */
+async function trustRule(control: IncidentControl, incidentId: string): Promise<string | undefined> {
+  for (let i = 0; i < 50; i++) {
+    const s = await control.status(incidentId).catch(() => undefined);
+    if (s?.trust) return s.trust.rule;
+    if (s && s.status !== 'running') return undefined;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
+}
 
 function need(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(`${what} is required\n\n${USAGE}`);

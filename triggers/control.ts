@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest } from '../domain/incident';
-import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery } from '../workflows/definitions';
+import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest, TightenRequest } from '../domain/incident';
+import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery, tightenUpdate } from '../workflows/definitions';
 import { IDENTIFICATION_WORKFLOW_TYPE, identifyUpdate, type IdentifyRequest, type PendingLeak } from '../workflows/identification-api';
 import type { identificationWorkflow } from '../workflows/identification';
+import { pendingSeal, type Sealer } from '../domain/seal';
+import type { Trust } from '../domain/trust';
 import { reportLeak, type Started } from './incidents';
 
 /**
@@ -14,10 +17,13 @@ export class IncidentControl {
   constructor(
     readonly client: Client,
     readonly taskQueue: string,
+    /** Seals what this trigger vouches for; without it every report counts as a plain, unsealed one. */
+    private readonly sealer?: Sealer,
   ) {}
 
-  report(raw: unknown): Promise<Started> {
-    return reportLeak(this.client, this.taskQueue, raw);
+  /** `trust`: what the trigger that received the report established (domain/trust.ts). */
+  report(raw: unknown, trust: Trust = 'reported'): Promise<Started> {
+    return reportLeak(this.client, this.taskQueue, raw, this.sealer && { sealer: this.sealer, trust });
   }
 
   status(incidentId: string): Promise<IncidentState> {
@@ -38,6 +44,11 @@ export class IncidentControl {
     return this.client.workflow.getHandle(incidentId).executeUpdate(approveUpdate, { args: [req] });
   }
 
+  /** More phases wait for an approver on this incident; an approver's act, recorded on the timeline. */
+  tighten(incidentId: string, req: TightenRequest): Promise<string> {
+    return this.client.workflow.getHandle(incidentId).executeUpdate(tightenUpdate, { args: [req] });
+  }
+
   decide(incidentId: string, req: DecisionRequest & { step?: string }): Promise<string> {
     return this.client.workflow.getHandle(incidentId).executeUpdate(decideUpdate, { args: [req] });
   }
@@ -48,14 +59,19 @@ export class IncidentControl {
 
   /**
    * A leak nobody could name yet: a durable "needs identification" record that a person completes with
-   * `identify`. One per reference (a second delivery of the same alert finds the first).
+   * `identify`. One per alert (a second delivery of the same alert finds the first).
    */
   async awaitIdentification(reference: string, pending: PendingLeak): Promise<{ pendingId: string }> {
-    const pendingId = `leak-unidentified-${reference.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 120)}`;
+    // The readable part is lossy (sanitised, cut), so the id ends in a hash of the exact alert: the
+    // reference and the alert the exposure names. The reference alone is not enough: GitHub's joins
+    // owner, repository and number with '-', which names may hold (`acme-api/x#5`, `acme/api-x#5`).
+    const exact = JSON.stringify([reference, pending.exposure.alert ?? null]);
+    const hash = createHash('sha256').update(exact).digest('hex').slice(0, 12);
+    const pendingId = `leak-unidentified-${reference.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 120)}-${hash}`;
     await this.client.workflow.start<typeof identificationWorkflow>(IDENTIFICATION_WORKFLOW_TYPE, {
       workflowId: pendingId,
       taskQueue: this.taskQueue,
-      args: [pending],
+      args: [this.sealer ? { ...pending, seal: this.sealer.seal(pendingSeal(pendingId, pending.exposure.source, pending.exposure.alert)) } : pending],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     return { pendingId };

@@ -1,7 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { redactId } from '../domain/credential';
 import { incidentIdFor } from '../domain/fingerprint';
-import { parseOrThrow } from '../domain/issues';
+import { parseOrThrow, ValidationError } from '../domain/issues';
+import type { Sealer } from '../domain/seal';
+import type { Trust } from '../domain/trust';
 import { IncidentInputSchema, type IncidentInput, type ParsedIncidentInput } from '../domain/schemas';
 import type { incidentWorkflow } from '../workflows';
 import { INCIDENT_WORKFLOW_TYPE, reportSignal, SA } from '../workflows/definitions';
@@ -12,13 +14,25 @@ export interface Started {
   joined: boolean;
 }
 
+/** What the trigger that received a report vouches for: its trust, sealed with Leakstop's keys. */
+export interface ReportOrigin {
+  sealer: Sealer;
+  trust: Trust;
+}
+
 /**
  * The one way every trigger (CLI, webhooks, Slack) opens an incident. Input is validated before
  * anything reaches Temporal, so a rejected request starts nothing. A second report of the same
- * credential signals the running incident instead of starting another.
+ * credential signals the running incident instead of starting another. The trust is the trigger's
+ * to say, never the sender's: it is sealed here with the source and the alert (domain/seal.ts).
  */
-export async function reportLeak(client: Client, taskQueue: string, raw: unknown): Promise<Started> {
-  const input: ParsedIncidentInput = parseOrThrow(IncidentInputSchema, raw, 'incident input');
+export async function reportLeak(client: Client, taskQueue: string, raw: unknown, origin?: ReportOrigin): Promise<Started> {
+  refuseControlFields(raw);
+  const parsed: ParsedIncidentInput = parseOrThrow(IncidentInputSchema, raw, 'incident input');
+  const { exposure, provider, credentialId } = parsed;
+  const input = origin
+    ? { ...parsed, trust: origin.trust, seal: origin.sealer.seal({ provider, credentialId, source: exposure.source, trust: origin.trust, ...(exposure.alert ? { alert: exposure.alert } : {}) }) }
+    : parsed;
   const incidentId = incidentIdFor(input.provider, input.credentialId);
   // Two rounds: the running incident may finish between our start and our signal.
   for (let round = 0; ; round++) {
@@ -40,10 +54,19 @@ export async function reportLeak(client: Client, taskQueue: string, raw: unknown
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     try {
-      await client.workflow.getHandle(incidentId).signal(reportSignal, { exposure: input.exposure, requestedBy: input.requestedBy });
+      const { trust, seal } = input as { trust?: Trust; seal?: string };
+      await client.workflow.getHandle(incidentId).signal(reportSignal, { exposure: input.exposure, requestedBy: input.requestedBy, ...(trust ? { trust, seal } : {}) });
       return { incidentId, joined: true };
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError) || round > 0) throw err;
     }
   }
+}
+
+/** A sender's input never carries trust or a seal: refused by field, before anything starts. */
+function refuseControlFields(raw: unknown): void {
+  if (typeof raw !== 'object' || raw === null) return;
+  const claimed = ['trust', 'seal'].filter((f) => f in raw);
+  if (!claimed.length) return;
+  throw ValidationError.of('incident input', claimed.map((field) => ({ field, message: "set only by Leakstop's triggers, from where the report came in; leave it out" })));
 }

@@ -1,4 +1,5 @@
 import { secretId } from '../domain/fingerprint';
+import { leakedHandle } from '../domain/handles';
 import type { SecretVault } from '../providers/types';
 
 /**
@@ -7,7 +8,7 @@ import type { SecretVault } from '../providers/types';
  */
 export async function keepSecret(vault: SecretVault, purpose: 'leaked' | 'new', provider: string, secret: string): Promise<{ id: string; handle: string }> {
   const id = secretId(secret);
-  const handle = `${purpose}/${provider}/${id}`;
+  const handle = purpose === 'leaked' ? leakedHandle(provider, id) : `new/${provider}/${id}`;
   await vault.put(handle, { secret });
   return { id, handle };
 }

@@ -6,14 +6,14 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { redactId } from '../domain/credential';
 import type { IncidentState } from '../domain/incident';
 import { render } from '../triggers/cli';
-import { reportLeak } from '../triggers/incidents';
 import { loadCodecKeys } from './codec';
 import { loadConfig, loadInventory } from './config';
 import { connectClient } from './temporal-client';
 import { DeployHookServer } from './deploy-hook-server';
 import { startEmbeddedTemporal } from './embedded-temporal';
 import { enforceMotoAuth, startMoto } from './embedded-moto';
-import { buildDeps, createWorker } from './wiring';
+import { buildDeps, createWorker, sealerFor } from './wiring';
+import { IncidentControl } from '../triggers/control';
 
 /**
  * `npm run demo`: a real incident, end to end, on this machine. moto plays AWS (auth enforced), the
@@ -43,6 +43,10 @@ async function demo(): Promise<void> {
     writeFileSync(
       inventoryFile,
       `# written by npm run demo
+# A report typed in by a person is not proof of a leak: Leakstop would map the blast radius and wait for an
+# approver before containing. This demo's inventory trusts such reports to act at once.
+trust:
+  actAtOnce: [manual]
 stores:
   prod-sm: { kind: aws-secrets-manager }
   prod-ssm: { kind: aws-ssm }
@@ -61,14 +65,15 @@ credentials:
     const keys = loadCodecKeys(cfg.dataDir, process.env, (s) => console.log(`== ${s}`));
     const connection = await NativeConnection.connect({ address: temporal.address });
     const taskQueue = 'leakstop-demo';
-    const deps = buildDeps({ inventory, aws, dataDir, reportsDir: path.join(cfg.dataDir, 'reports') });
+    const deps = buildDeps({ inventory, aws, dataDir, reportsDir: path.join(cfg.dataDir, 'reports'), keys });
     const worker = await createWorker({ connection, taskQueue, deps, keys });
     const running = worker.run();
 
     const { client, close: closeClient } = await connectClient({ address: temporal.address, keys });
     say(`reporting ${redactId(leaked.AccessKeyId!)} as leaked in a public commit`);
     const t0 = Date.now();
-    const { incidentId } = await reportLeak(client, taskQueue, {
+    // Reported as a person would (trust: a plain report); the demo's inventory trusts that source to act at once.
+    const { incidentId } = await new IncidentControl(client, taskQueue, sealerFor(keys)).report({
       provider: 'aws-iam',
       credentialId: leaked.AccessKeyId,
       requestedBy: 'demo',

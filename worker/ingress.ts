@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { SecretVault } from '../providers/types';
 import { codecServer } from '../triggers/codec-server';
@@ -8,9 +9,11 @@ import { GitHubSecretScanningAlerts } from '../providers/github/alerts';
 import type { Route } from '../triggers/http';
 import { createSlackApp } from '../triggers/slack/app';
 import { loadSlackConfig } from '../triggers/slack/config';
-import { createWebhookRoutes, type WebhookDeps } from '../triggers/webhooks';
+import { createWebhookRoutes, DeliveryLog, type WebhookDeps } from '../triggers/webhooks';
 import { AesGcmCodec, type CodecKeys } from './codec';
 import type { LeakstopConfig } from './config';
+import { boltLogger } from './log';
+import type { Inventory } from '../domain/schemas';
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -22,6 +25,8 @@ export async function ingressRoutes(o: {
   cfg: LeakstopConfig;
   keys: CodecKeys;
   control: IncidentControl;
+  /** For the trust rules the ingress applies (unverified TruffleHog findings); defaults without it. */
+  inventory?: Inventory;
   vault: SecretVault;
   log: Logger;
   readGitHubAlert?: WebhookDeps['github']['readAlert'];
@@ -34,7 +39,8 @@ export async function ingressRoutes(o: {
 
   routes.push(
     createWebhookRoutes({
-      report: (input) => o.control.report(input),
+      report: (input, trust) => o.control.report(input, trust),
+      unverifiedFindings: o.inventory?.trust.unverifiedFindings,
       github: {
         secrets: list(env.LEAKSTOP_GITHUB_WEBHOOK_SECRETS),
         readAlert:
@@ -51,6 +57,8 @@ export async function ingressRoutes(o: {
       // The workflow validates the pending leak itself (its input schema), as it does for the Temporal UI.
       awaitIdentification: (reference, pending) => o.control.awaitIdentification(reference, pending as PendingLeak),
       log: (line) => o.log.info(line),
+      // In the data folder, so a restarted ingress still knows what it handled (see delivery-log.ts for several hosts).
+      deliveries: new DeliveryLog({ file: path.join(o.cfg.dataDir, 'webhook-deliveries.log'), warn: (message) => o.log.warn(message) }),
     }),
   );
 
@@ -58,6 +66,7 @@ export async function ingressRoutes(o: {
   if (slack) {
     const { handle } = await createSlackApp({
       config: slack,
+      logger: boltLogger(o.log),
       control: o.control,
       clientOptions: o.slackApiUrl ? { slackApiUrl: o.slackApiUrl } : undefined,
       keepSecret: (provider, secret, purpose = 'new') => keepSecret(o.vault, purpose, provider, secret),

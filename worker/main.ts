@@ -11,7 +11,7 @@ import { ingressRoutes } from './ingress';
 import { createLogger, installTemporalLogging } from './log';
 import { notifiersFromEnv } from './notifiers';
 import { connectClient } from './temporal-client';
-import { buildDeps, createWorker } from './wiring';
+import { buildDeps, createWorker, sealerFor } from './wiring';
 
 /**
  * `npm start`: the embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the
@@ -43,11 +43,11 @@ async function main(): Promise<void> {
 
   const stops: (() => Promise<void>)[] = [];
   const { client, close } = await connectClient({ address, namespace: cfg.namespace, keys });
-  const control = new IncidentControl(client, cfg.taskQueue);
+  const control = new IncidentControl(client, cfg.taskQueue, sealerFor(keys));
   stops.push(close);
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
-    const deps = buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv(), report: (i) => control.report(i) });
+    const deps = buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv(), report: (i) => control.report(i), keys });
     const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys });
     const running = worker.run();
     stops.push(async () => {
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   }
   if (role !== 'worker') {
     const vault = new LocalFileVault(path.join(cfg.dataDir, 'vault'));
-    const server = createIngress({ log, healthy: () => true, routes: await ingressRoutes({ cfg, keys, control, vault, log }) });
+    const server = createIngress({ log, healthy: () => true, routes: await ingressRoutes({ cfg, keys, control, inventory, vault, log }) });
     await new Promise<void>((r) => server.listen(httpPort, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));
     stops.push(() => new Promise((r) => server.close(() => r())));
     log.info(`ingress on http://localhost:${httpPort} (GET /healthz, POST /codec/*, /webhooks/*, /slack/events)`);

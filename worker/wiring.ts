@@ -20,6 +20,7 @@ import { GitHubTokenProvider } from '../providers/github/credential';
 import { GitHubWorkflowDeployer } from '../providers/github/deployer';
 import { GitHubIssueSink } from '../providers/github/issue-sink';
 import { RevocationQueue } from '../providers/github/revocation-queue';
+import { Sealer } from '../domain/seal';
 import type { CodecKeys } from './codec';
 import { leakstopDataConverter } from './data-converter';
 import { redactingActivityErrors, redactingNotifier, redactingSink } from './redaction';
@@ -42,7 +43,12 @@ export interface DepsOptions {
   dataDir: string;
   reportsDir: string;
   notifier?: Notifier;
+  /** The payload keys: reports' seals are checked with a key derived from them. */
+  keys: CodecKeys;
 }
+
+/** Seals reports in triggers and checks them in workers, with the keys both already hold. */
+export const sealerFor = (keys: CodecKeys) => new Sealer(keys.keys, keys.active);
 
 /** The default provider set. A new provider is registered here by kind. */
 export function buildDeps(o: DepsOptions): ActivityDeps {
@@ -67,6 +73,7 @@ export function buildDeps(o: DepsOptions): ActivityDeps {
     notifier: redactingNotifier(o.notifier ?? new ConsoleNotifier()),
     postMortems: redactingSink(allSinks(sinks)),
     report: o.report,
+    sealer: sealerFor(o.keys),
     alerts: alerts && { resolveAlert: (repository, number, comment) => alerts.resolveAlert(repository, number, redact(comment)) },
   };
 }

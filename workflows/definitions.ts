@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest } from '../domain/incident';
+import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest, TightenRequest } from '../domain/incident';
 import type { Report } from '../domain/incident-input';
 
 // The incident workflow's public surface: what clients (CLI, triggers, Slack, tests) may call.
@@ -14,6 +14,8 @@ export const reportSignal = defineSignal<[Report]>('report');
 export const decideUpdate = defineUpdate<string, [DecisionRequest & { step?: string }]>('decide');
 export const approveUpdate = defineUpdate<string, [ApprovalRequest]>('approve');
 export const abortUpdate = defineUpdate<string, [AbortRequest]>('abort');
+/** An approver adds approval gates to a running incident (recorded on the timeline). */
+export const tightenUpdate = defineUpdate<string, [TightenRequest]>('tighten');
 /** A manual step is done; the workflow verifies before going on. */
 export const doneUpdate = defineUpdate<string, [ManualDoneRequest]>('done');
 

@@ -42,7 +42,7 @@ export async function identificationWorkflow(raw: unknown): Promise<Pending> {
   for (let round = 1; !(await condition(() => request !== undefined, durationMs(p.escalateAfter))); round++) {
     await tell(`ESCALATION ${round}: a leak still needs identification: ${p.reason}`, 'waiting');
   }
-  const started = await reportLeak(incidentInput(request!));
+  const started = await reportLeak({ input: incidentInput(request!), pending: { id: workflowInfo().workflowId, seal: p.seal } });
   Object.assign(state, { status: 'identified', identifiedBy: request!.by, incidentId: started.incidentId });
   await tell(`identified by ${request!.by}: incident ${started.incidentId}`, 'done');
   return state;

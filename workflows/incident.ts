@@ -1,43 +1,30 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  patched,
+  condition,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { createActivities, FirstResponse } from '../activities';
-import type { Plan } from '../domain/inventory';
+import type { createActivities } from '../activities';
 import { redactId } from '../domain/credential';
+import { leakedHandle } from '../domain/handles';
 import { severityOf, type IncidentState } from '../domain/incident';
-import { checkIncidentInput } from '../domain/issues';
-import type { Identification, NewCredential } from '../domain/results';
+import type { NewCredential } from '../domain/results';
 import type { ResolvedConsumer } from '../domain/schemas';
+import type { Origin } from '../domain/trust';
 import { SA } from './definitions';
-import { Incident, IncidentAborted, SKIPPED } from './runtime';
+import { failureMessage, Incident, IncidentAborted, SKIPPED } from './incident-state';
 
 export * from './definitions';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Patches keep incidents that were running when a release changed the workflow's commands
-// replayable (test/replay.test.ts replays histories recorded before each patch).
-/** 2026-11: a notification when regenerate, redeploy, verify and revoke finish (Slack thread replies). */
-const DONE_NOTIFICATIONS = 'done-notifications';
-/** 2026-11: the inventory plan runs as a local activity (one fewer round trip before containment). */
-const LOCAL_PLAN = 'local-plan';
-/**
- * 2026-11: identify, plan and (policy permitting) contain in one activity, with no notification before
- * it: one workflow task and one activity between a report and a contained key.
- */
-const FIRST_RESPONSE = 'first-response';
-/**
- * 2026-11: the input is validated by a local activity, where zod is loaded once, instead of in the
- * workflow, which would evaluate zod's modules afresh for every incident (~20 ms and memory per workflow).
- */
-const VALIDATE_IN_ACTIVITY = 'validate-in-activity';
+// Versioning (README, "Changing a workflow"): histories recorded at the 0.1.0 boundary live in
+// test/histories/ and must replay. A change to the commands this workflow issues goes behind patched(),
+// asked before the first await; later deprecatePatch(), then removal once no history needs it.
 
 const retry: RetryPolicy = {
   initialInterval: '500ms',
@@ -49,9 +36,9 @@ const retry: RetryPolicy = {
 };
 // Provider calls take well under a second; a short timeout lets a crashed worker's attempt be
 // retried elsewhere quickly. Verification waits for a new key to propagate, so it gets longer.
-const act = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry });
-const slow = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry });
-const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s', retry });
+const providerCalls = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry });
+const propagationChecks = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry });
+const workerLocal = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s', retry });
 // Deploys can take long; the heartbeat lets a crashed worker's attempt be retried within seconds.
 const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '10s', retry });
 
@@ -61,24 +48,22 @@ const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbe
  * fingerprint, so every report of one credential lands here.
  */
 export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState> {
-  // Patches are asked before the first await. A status query that arrives while the validation runs can
-  // end the first workflow task early, so the runbook continues in the next one. On replay it continues
-  // in the first, where a patch recorded in the second is not yet known.
-  const validateInActivity = patched(VALIDATE_IN_ACTIVITY);
-  const firstResponse = patched(FIRST_RESPONSE);
-  const checked = validateInActivity ? await local.validateIncidentInput(rawInput) : validateHere(rawInput);
+  const checked = await workerLocal.validateIncidentInput({ raw: rawInput, workflowId: workflowInfo().workflowId });
   if (!checked.ok) {
     // Started by hand (Temporal UI) with bad input: fail at once, naming each field.
     throw ApplicationFailure.create({ type: 'ValidationError', message: checked.message, nonRetryable: true, details: [checked.fields] });
   }
   const input = checked.input;
+  const origin = checked.origin!;
   const incident = new Incident({
     incidentId: workflowInfo().workflowId,
     input,
     status: 'running',
     phase: 'triage',
     startedAt: workflowInfo().startTime.toISOString(),
+    tightened: [],
     reports: [{ exposure: input.exposure, requestedBy: input.requestedBy }],
+    alerts: input.exposure.alert ? [input.exposure.alert] : [],
     consumers: [],
     storeWrites: [],
     deploys: [],
@@ -87,16 +72,20 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
     waiting: [],
   });
   incident.listen();
+  void joinReports(incident);
   upsertSearchAttributes([
     { key: SA.provider, value: input.provider },
     { key: SA.credential, value: redactId(input.credentialId) },
     { key: SA.severity, value: severityOf(input) },
   ]);
   incident.setStatus('running');
-  incident.log('incident', `reported via ${input.exposure.source}: ${redactId(input.credentialId)}`, input.requestedBy);
+  incident.log('incident', `reported via ${input.exposure.source}${origin.sealed ? '' : ' (started by hand, unsealed)'}: ${redactId(input.credentialId)}`, input.requestedBy);
 
+  let fresh: NewCredential | undefined;
   try {
-    await incident.scope.run(() => runbook(incident, firstResponse));
+    await incident.scope.run(async () => {
+      fresh = await runbook(incident, origin);
+    });
     incident.setStatus('completed');
   } catch (err) {
     if (!(err instanceof IncidentAborted) && !incident.abortedBy) throw err;
@@ -105,45 +94,44 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
     incident.setStatus('aborted');
   }
   // The post-mortem is written whatever happened: an incident is never silently dropped.
-  await CancellationScope.nonCancellable(() => postMortem(incident));
+  await CancellationScope.nonCancellable(async () => {
+    await postMortem(incident);
+    await forget(incident, fresh);
+  });
   return incident.state;
 }
 
-async function runbook(incident: Incident, firstResponse: boolean): Promise<void> {
+/** Returns the new credential when one was made, so that its vault entry can be deleted at the end. */
+async function runbook(incident: Incident, origin: Origin): Promise<NewCredential | undefined> {
   const s = incident.state;
   const { provider } = s.input;
-  const cred = { id: s.input.credentialId, ...(s.input.secretHandle ? { secretHandle: s.input.secretHandle } : {}) };
+  const cred = { id: s.input.credentialId, secretHandle: leakedHandle(provider, s.input.credentialId) };
   const ctx = () => ({ incidentId: s.incidentId, startedAt: s.startedAt, policy: s.policy! });
 
   // Triage: who owns it, is it live, what does the inventory say; and with it, the first containment.
-  let first: FirstResponse | undefined;
-  let id: Identification;
-  let plan: Plan;
-  if (firstResponse) {
-    incident.setPhase('triage'); // no notification yet: nothing stands between the report and containment
-    const r = await incident.step('triage', 'identify', () => act.firstResponse(provider, cred, s.input.policy ?? {}, { incidentId: s.incidentId, startedAt: s.startedAt }), ['retry', 'abort']);
-    if (r === SKIPPED) return;
-    first = r;
-    ({ identification: id, plan } = r);
-    await incident.tell('triage', 'started', r.containment ? 'triage started; the key is already contained' : 'triage started');
-  } else {
-    await incident.enter('triage');
-    const r = await incident.step('triage', 'identify', () => act.identify(provider, cred), ['retry', 'abort']);
-    if (r === SKIPPED) return;
-    id = r;
-    // The plan is a lookup in the worker's inventory: run in the workflow task, not a round trip.
-    plan = patched(LOCAL_PLAN) ? await local.plan(provider, id.owner, cred, s.input.policy ?? {}) : await act.plan(provider, id.owner, cred, s.input.policy ?? {});
-  }
+  // Nothing stands between the report and containment: no notification before this activity.
+  incident.setPhase('triage');
+  const first = await incident.step(
+    'triage',
+    'identify',
+    () => providerCalls.firstResponse({ provider, cred, origin, incident: { incidentId: s.incidentId, startedAt: s.startedAt } }),
+    ['retry', 'abort'],
+  );
+  if (first === SKIPPED) return undefined;
+  const { identification: id, plan } = first;
   s.identification = id;
-  s.policy = plan.policy;
+  incident.adoptPlan(plan, origin);
   s.consumers = plan.consumers;
+  // Triage is done here; its message is the thread's first reply and says plainly which trust rule applied.
+  await incident.tell('triage', 'done', `identified${first.containment ? '; the key is already contained' : ''}. ${plan.trust.rule}`);
+  incident.log('triage', plan.trust.rule);
   incident.record('triage', 'identify', `owner ${id.owner}, key ${id.status}, ${plan.consumers.length} consumer(s)${plan.matched ? ` (inventory: ${plan.matched})` : ' (not in the inventory)'}`);
   const owner = id.owner;
 
   const contain = async () => {
     await incident.enter('contain');
-    if (first?.containmentFailed) incident.log('contain', `first response could not contain: ${first.containmentFailed}; trying again as a step`);
-    const r = first?.containment ?? (await incident.step('contain', 'deactivate key', () => act.contain(provider, cred, owner, ctx())));
+    if (first.containmentFailed) incident.log('contain', `first response could not contain: ${first.containmentFailed}; trying again as a step`);
+    const r = first.containment ?? (await incident.step('contain', 'deactivate key', () => providerCalls.contain(provider, cred, owner, ctx())));
     if (r === SKIPPED) return;
     s.containment = r;
     s.timeToContainMs = Date.parse(r.at ?? new Date().toISOString()) - Date.parse(s.startedAt);
@@ -152,7 +140,7 @@ async function runbook(incident: Incident, firstResponse: boolean): Promise<void
   };
   const blastRadius = async () => {
     await incident.enter('blast-radius');
-    const r = await incident.step('blast-radius', 'describe', () => act.describe(provider, cred, owner));
+    const r = await incident.step('blast-radius', 'describe', () => providerCalls.describe(provider, cred, owner));
     if (r === SKIPPED) return;
     s.blastRadius = r;
     incident.record('blast-radius', 'describe', `mapped for ${owner}`);
@@ -166,12 +154,12 @@ async function runbook(incident: Incident, firstResponse: boolean): Promise<void
   }
 
   await incident.enter('regenerate');
-  const made = await incident.step('regenerate', 'create key', () => act.regenerate(provider, cred, owner, ctx()));
+  const made = await incident.step('regenerate', 'create key', () => providerCalls.regenerate(provider, cred, owner, ctx()));
   const fresh = made !== SKIPPED && 'manual' in made ? await incident.manual('regenerate', 'create replacement', made.instructions) : made;
   if (fresh !== SKIPPED) {
     s.newCredential = { id: fresh.id, removed: fresh.removed };
     incident.record('regenerate', 'create key', `new key ${redactId(fresh.id)}${fresh.removed.length ? `; removed ${fresh.removed.map(redactId).join(', ')}` : ''}`);
-    if (patched(DONE_NOTIFICATIONS)) await incident.tell('regenerate', 'done', `rotated: new credential ${redactId(fresh.id)}`);
+    await incident.tell('regenerate', 'done', `rotated: new credential ${redactId(fresh.id)}`);
     await updateEnvironments(incident, fresh, ctx);
     await redeploy(incident, ctx);
   } else {
@@ -186,31 +174,48 @@ async function runbook(incident: Incident, firstResponse: boolean): Promise<void
   if (fresh === SKIPPED) {
     incident.record('verify', 'new key', 'not run: no new credential (regenerate was skipped)', 'skipped');
   } else {
-    const v = await incident.step('verify', 'check keys', () => slow.verify(provider, cred, owner, fresh));
+    const v = await incident.step('verify', 'check keys', () => propagationChecks.verify(provider, cred, owner, fresh));
     if (v !== SKIPPED) {
       s.verification = v;
       incident.record('verify', 'check keys', v.detail);
-      if (patched(DONE_NOTIFICATIONS)) await incident.tell('verify', 'done', `verified: ${v.detail}`);
+      await incident.tell('verify', 'done', `verified: ${v.detail}`);
     }
   }
 
   await incident.enter('revoke');
-  const revoked = await incident.step('revoke', 'delete key', () => act.revoke(provider, cred, owner, ctx()));
+  const revoked = await incident.step('revoke', 'delete key', () => providerCalls.revoke(provider, cred, owner, ctx()));
   if (revoked !== SKIPPED) {
     s.revocation = revoked;
     incident.record('revoke', 'delete key', revoked.summary);
-    if (patched(DONE_NOTIFICATIONS)) await incident.tell('revoke', 'done', `revoked: ${revoked.summary}`);
+    await incident.tell('revoke', 'done', `revoked: ${revoked.summary}`);
   }
-  if (fresh !== SKIPPED) await act.forgetSecret(fresh.handle);
+  return fresh === SKIPPED ? undefined : fresh;
 }
 
+/**
+ * Further reports of the same credential, one at a time: each is checked by a local activity (its seal),
+ * then joins the incident. An authoritative one lifts a hold its predecessors' trust put on the runbook.
+ */
+async function joinReports(incident: Incident): Promise<void> {
+  const s = incident.state;
+  for (;;) {
+    await condition(() => incident.inbox.length > 0);
+    const raw = incident.inbox.shift()!;
+    const { report, origin, droppedAlert } = await workerLocal.checkReport({ provider: s.input.provider, credentialId: s.input.credentialId, report: raw });
+    incident.addReport(report);
+    const where = report.exposure.url ? ` (${report.exposure.url})` : '';
+    incident.log('incident', `reported again via ${report.exposure.source}${where}${origin.sealed ? '' : ' (unsealed)'}`, report.requestedBy);
+    if (droppedAlert) incident.log('incident', 'the report named a scanner alert without a seal from Leakstop: the alert is ignored');
+    if (origin.trust === 'authoritative') incident.lift(`${report.exposure.source} (authoritative report)`);
+  }
+}
 async function updateEnvironments(incident: Incident, fresh: NewCredential, ctx: () => Parameters<Activities['updateEnvironment']>[2]) {
   const s = incident.state;
   await incident.enter('update-environments');
   await Promise.all(
     s.consumers.map(async (consumer) => {
       const step = `write ${consumer.name}`;
-      const w = await incident.step('update-environments', step, () => act.updateEnvironment(consumer, fresh.handle, ctx()));
+      const w = await incident.step('update-environments', step, () => providerCalls.updateEnvironment(consumer, fresh.handle, ctx()));
       if (w === SKIPPED) return;
       s.storeWrites.push(w);
       incident.record('update-environments', step, `${w.store} ${w.key} version ${w.version}${w.changed ? '' : ' (already current)'}`);
@@ -232,13 +237,13 @@ async function redeploy(incident: Incident, ctx: () => Parameters<Activities['re
         return;
       }
       const r = await incident.step('redeploy', step, async () => {
-        const handle = await act.redeploy(consumer, ctx());
+        const handle = await providerCalls.redeploy(consumer, ctx());
         return deploys.awaitDeploy(handle, consumer.deployerSpec);
       });
       if (r === SKIPPED) return;
       s.deploys.push(r);
       incident.record('redeploy', step, `deploy ${r.id} ${r.status}`);
-      if (patched(DONE_NOTIFICATIONS)) await incident.tell('redeploy', 'done', `deployed ${consumer.name}: ${r.id} ${r.status}`);
+      await incident.tell('redeploy', 'done', `deployed ${consumer.name}: ${r.id} ${r.status}`);
     }),
   );
 }
@@ -248,24 +253,26 @@ async function postMortem(incident: Incident): Promise<void> {
   s.phase = 'post-mortem';
   upsertSearchAttributes([{ key: SA.phase, value: 'post-mortem' }]);
   s.finishedAt = new Date().toISOString();
-  const r = await incident.step('post-mortem', 'write report', () => act.writePostMortem(s), ['retry', 'skip']);
+  const r = await incident.step('post-mortem', 'write report', () => providerCalls.writePostMortem(s), ['retry', 'skip']);
   if (r !== SKIPPED) {
     s.postMortem = r;
     incident.log('post-mortem', `report at ${r.url}`);
   }
-  // The scanner's alerts are closed as revoked only when the credential really was.
+  // The scanner's alerts are closed as revoked only when the credential really was, and only alerts
+  // that Leakstop's own GitHub endpoint read back (sealed): a sender cannot get an unrelated alert closed.
   if (s.revocation) {
-    for (const alert of new Map(s.reports.flatMap((rep) => (rep.exposure.alert ? [[`${rep.exposure.alert.repository}#${rep.exposure.alert.number}`, rep.exposure.alert] as const] : []))).values()) {
+    for (const alert of s.alerts) {
       const comment = `Revoked by Leakstop incident ${s.incidentId}${r !== SKIPPED ? `; post-mortem: ${r.url}` : ''}`;
-      const closed = await incident.step('post-mortem', `close alert ${alert.repository}#${alert.number}`, () => act.resolveAlert(alert, comment), ['retry', 'skip']);
+      const closed = await incident.step('post-mortem', `close alert ${alert.repository}#${alert.number}`, () => providerCalls.resolveAlert(alert, comment), ['retry', 'skip']);
       if (closed !== SKIPPED) incident.record('post-mortem', `close alert ${alert.repository}#${alert.number}`, closed.summary);
     }
   }
   await incident.tell('post-mortem', 'finished', `incident ${s.status}${r !== SKIPPED ? `; post-mortem: ${r.url}` : ''}`);
 }
 
-/** Histories from before the validate-in-activity patch validated in the workflow: only their replays load the schema here. */
-function validateHere(raw: unknown) {
-  const { IncidentInputSchema } = require('../domain/incident-input') as typeof import('../domain/incident-input');
-  return checkIncidentInput(IncidentInputSchema, raw);
+/** What the incident no longer needs leaves the vault: the leaked secret and its facts, a new key not yet stored. */
+async function forget(incident: Incident, fresh: NewCredential | undefined): Promise<void> {
+  const { provider, credentialId } = incident.state.input;
+  await providerCalls.forgetLeaked({ provider, credentialId }).catch((err) => incident.log('post-mortem', `could not clear the vault: ${failureMessage(err)}`));
+  if (fresh) await providerCalls.forgetSecret(fresh.handle).catch((err) => incident.log('post-mortem', `could not clear the vault: ${failureMessage(err)}`));
 }

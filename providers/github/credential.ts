@@ -205,6 +205,11 @@ export class GitHubTokenProvider implements CredentialProvider {
     return { token, kind: detected.kind };
   }
 
+  /** The incident is over: what identify kept beside the leaked token (its owner, its scopes) goes too. */
+  async forget(cred: LeakedCredential): Promise<void> {
+    if (cred.secretHandle) await this.vault.delete(factsHandle(cred));
+  }
+
   private async facts(cred: LeakedCredential): Promise<TokenFacts> {
     const m = await this.vault.get(factsHandle(cred));
     return { login: m?.login, scopes: m?.scopes === undefined ? undefined : m.scopes.split(',').filter(Boolean) };

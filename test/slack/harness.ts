@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LogLevel } from '@slack/bolt';
 import type { Client } from '@temporalio/client';
-import { IncidentControl } from '../../triggers/control';
+import type { IncidentControl } from '../../triggers/control';
+import { controlFor } from '../support/env';
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp, type SlackAppOptions } from '../../triggers/slack/app';
 import { SlackApiServer } from './slack-api-server';
 import { commandBody, interactionBody, sendSigned, type SlackReply } from './signed-request';
@@ -35,7 +36,7 @@ export class SlackHarness {
   async start(client: Client, taskQueue: string, o: { reporters?: '*' | string[]; keepSecret?: SlackAppOptions['keepSecret'] } = {}): Promise<this> {
     await this.slack.start();
     this.slack.groups.set(APPROVERS_GROUP, [APPROVER]);
-    this.control = new IncidentControl(client, taskQueue);
+    this.control = controlFor(client, taskQueue);
     this.slackApp = await createSlackApp({
       config: { botToken: 'xoxb-test-token', signingSecret: SIGNING_SECRET, command: '/leakstop', reporters: o.reporters ?? [REPORTER], approvers: [APPROVERS_GROUP] },
       control: this.control,

@@ -65,6 +65,13 @@ test('report from Slack, follow the thread, approve revoke with its button: the 
     expect(incidentId).toBeDefined();
     const id = incidentId!;
 
+    // A Slack report is not proof of a leak: the thread says so, and containment waits for an approver.
+    const held = await t.buttonsWhen(id, (texts) => texts.includes('Approve contain'));
+    expect(await keysOf(leak.user)).toEqual([{ id: leak.keyId, status: 'Active' }]);
+    expect(h.slack.repliesTo(CHANNEL, held.parent.ts).map((r) => r.text ?? '').join('\n') + JSON.stringify(held.parent.blocks)).toMatch(/a report from slack is not proof of a leak, so contain waits for an approver/);
+    const containNow = await t.click(APPROVER, held.buttons.find((b) => b.text.text === 'Approve contain'), held.parent.ts);
+    expect((await h.answers(containNow.responseId))[0]).toBe(':white_check_mark: contain approved');
+
     // The worker's notifier opened the thread; it now waits for revoke's approval.
     const { parent, buttons } = await t.buttonsWhen(id, (texts) => texts.includes('Approve revoke'));
     expect(buttons.map((b) => b.text.text)).toEqual(['Approve revoke', 'Abort incident']);
@@ -124,7 +131,7 @@ test('abort from the thread asks why, and the incident stops with the reason on 
   const t = await slackIncident('slack-abort', '{ approvals: [regenerate] }');
   const { h, leak } = t;
   try {
-    const { incidentId } = await h.control.report(leakInput(leak.keyId, { requestedBy: 'scanner' }));
+    const { incidentId } = await h.control.report(leakInput(leak.keyId, { requestedBy: 'scanner' }), 'authoritative');
     const { parent, buttons } = await t.buttonsWhen(incidentId, (texts) => texts.includes('Approve regenerate'));
     const abort = buttons.find((b) => b.text.text === 'Abort incident');
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { LogLevel } from '@slack/web-api';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../../domain/incident';
+import { leakedHandle } from '../../domain/handles';
 import { secretId } from '../../domain/fingerprint';
 import { LocalFileVault } from '../../providers/local-vault/vault';
 import { notifierClient, SlackNotifier } from '../../providers/slack/notifier';
@@ -26,7 +27,10 @@ const github = new FakeGitHub(); // its stop() throws if any response broke GitH
 useTemporal((c) => (client = c), github);
 beforeAll(() => github.addToken(SERVICE_TOKEN, { login: 'leakstop-bot', kind: 'classic-pat', scopes: ['repo'] }));
 
+// A pasted token is proof enough for this team: the inventory trusts Slack reports to act at once
+// (the default, where containment waits for an approver, is tested in test/attacks/).
 const inventoryFor = (owner: string) => `
+trust: { actAtOnce: [slack] }
 stores:
   ci: { kind: github-actions-secret, repository: ${REPO} }
 credentials:
@@ -102,12 +106,12 @@ test('a GitHub PAT pasted into the report form: kept in the vault, named by its 
     expect(reply).toContain('The token you pasted identified it; it was put in the vault and is not repeated anywhere.');
     expect(reply).not.toContain(pat);
 
-    // The incident knows the token only by its hash and its vault handle; the vault holds the token.
+    // The incident knows the token only by its hash; the vault holds the token under the handle derived from it.
     const s: IncidentState = await client.workflow.getHandle(incidentId).query(statusQuery);
     expect(s.input).toMatchObject({ provider: 'github-token', credentialId: secretId(pat), requestedBy: `slack:${REPORTER}`, exposure: { source: 'slack', repository: REPO } });
     expect(s.input.credentialId).toMatch(/^sha256:[0-9a-f]{16}$/);
-    expect(s.input.secretHandle).toBe(`leaked/github-token/${secretId(pat)}`);
-    expect((await t.vault.get(s.input.secretHandle!))?.secret).toBe(pat);
+    expect(JSON.stringify(s)).not.toContain(pat);
+    expect((await t.vault.get(leakedHandle('github-token', s.input.credentialId)))?.secret).toBe(pat);
 
     // The worker's GitHub provider read it from that vault: it identified the owner, revoked the token
     // once, and now waits for a person to create the replacement (GitHub has no API for that).

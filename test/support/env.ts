@@ -10,7 +10,8 @@ import type { AwsConfig } from '../../providers/aws/config';
 import type { IncidentEvent, Notifier } from '../../providers/types';
 import { loadCodecKeys } from '../../worker/codec';
 import { connectClient } from '../../worker/temporal-client';
-import { buildDeps, createWorker, type GitHubOptions } from '../../worker/wiring';
+import { IncidentControl } from '../../triggers/control';
+import { buildDeps, createWorker, sealerFor, type GitHubOptions } from '../../worker/wiring';
 
 export interface TestEnv {
   dir: string;
@@ -55,6 +56,9 @@ export function temporalClient() {
   return connectClient({ address: testEnv().temporalAddress, keys: codecKeys() });
 }
 
+/** IncidentControl as the ingress and the CLI build it: what it reports is sealed with the run's keys. */
+export const controlFor = (client: Client, taskQueue: string) => new IncidentControl(client, taskQueue, sealerFor(codecKeys()));
+
 /** Records notifications so tests can assert on what people were told. */
 export class RecordingNotifier implements Notifier {
   readonly events: IncidentEvent[] = [];
@@ -79,7 +83,7 @@ export async function startWorker(o: {
   const connection = await NativeConnection.connect({ address: o.temporalAddress ?? testEnv().temporalAddress });
   const dataDir = o.dataDir ?? scratchDir('data');
   const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
-  const deps = buildDeps({ inventory, aws: { ...awsConfig(), ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}) }, github: o.github, report: o.report, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier() });
+  const deps = buildDeps({ inventory, aws: { ...awsConfig(), ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}) }, github: o.github, report: o.report, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier(), keys: codecKeys() });
   const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, keys: codecKeys(), workflowBundlePath: testEnv().bundlePath });
   const running = worker.run();
   return {

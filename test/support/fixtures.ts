@@ -2,8 +2,11 @@ import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { IncidentState } from '../../domain/incident';
+import type { Trust } from '../../domain/trust';
+import { reportLeak } from '../../triggers/incidents';
+import { sealerFor } from '../../worker/wiring';
 import { statusQuery } from '../../workflows/definitions';
-import { eventually, iam, testEnv } from './env';
+import { codecKeys, eventually, iam, testEnv } from './env';
 
 /** The inventory most tests use: one Secrets Manager consumer that is redeployed, one SSM consumer. */
 export function standardInventory(o: { owner: string; tag: string; hookUrl: string; policy?: string }): string {
@@ -21,6 +24,14 @@ credentials:
       - { name: api, store: prod-sm, key: "${o.tag}/api/aws", deploy: api-hook }
       - { name: worker, store: prod-ssm, key: "/${o.tag}/worker/aws-secret", field: secretAccessKey }
 `;
+}
+
+/**
+ * Reports a leak as a trigger that vouches for it (authoritative and sealed, like the GitHub endpoint),
+ * so the runbook acts at once; the trust rules themselves are tested in test/attacks/.
+ */
+export function report(client: Client, taskQueue: string, input: unknown, trust: Trust = 'authoritative') {
+  return reportLeak(client, taskQueue, input, { sealer: sealerFor(codecKeys()), trust });
 }
 
 export const leakInput = (credentialId: string, extra: Record<string, unknown> = {}) => ({

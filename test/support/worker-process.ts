@@ -18,6 +18,7 @@ async function run() {
     aws: awsConfig(),
     dataDir,
     reportsDir: path.join(dataDir, 'reports'),
+    keys: codecKeys(),
   });
   const worker = await createWorker({
     connection,

@@ -5,6 +5,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { DeployHookServer } from '../../worker/deploy-hook-server';
+import { incidentIdFor } from '../../domain/fingerprint';
 import { INCIDENT_WORKFLOW_TYPE } from '../../workflows/definitions';
 import { leakedKey, startWorker, temporalClient, testEnv, uniqueQueue } from '../support/env';
 import { standardInventory, waitForState } from '../support/fixtures';
@@ -46,8 +47,8 @@ beforeAll(async () => {
   ({ client, close } = await temporalClient());
   await hook.start();
   leak = await leakedKey('ui');
-  // The approval gate on regenerate stops the incident at a known point, after identification.
-  const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url, policy: '{ approvals: [regenerate] }' });
+  // A start by hand is a plain report: containment waits for an approver, a known point after identification.
+  const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url });
   worker = await startWorker({ taskQueue, inventory });
   // launch() gives every browser a fresh temporary user-data-dir of its own (removed on close).
   browser = await chromium.launch({
@@ -118,8 +119,9 @@ async function openWorkflowPage(page: Page, workflowId: string, status: 'Running
   await visible(page.getByRole('status').filter({ hasText: new RegExp(`^\\s*${status}\\s*$`) }));
 }
 
-test('an incident started from the Temporal UI form runs: identified, waiting for the regenerate approval', async () => {
-  const workflowId = `leak-aws-ui-${randomUUID().slice(0, 8)}`;
+test('an incident started from the Temporal UI form runs: identified, its containment waiting for an approver', async () => {
+  // The id is the one derived from the credential (README: Starting an incident from the Temporal UI).
+  const workflowId = incidentIdFor('aws-iam', leak.keyId);
   const input = { provider: 'aws-iam', credentialId: leak.keyId, requestedBy: 'ui-test', exposure: { source: 'temporal-ui', public: true } };
   try {
     await inBrowser('start-workflow-running', async (page) => {
@@ -128,7 +130,8 @@ test('an incident started from the Temporal UI form runs: identified, waiting fo
       // What the workflow did, through the real client (and the codec).
       const s = await waitForState(client, workflowId, (st) => st.identification !== undefined && st.waiting.length > 0);
       expect(s.identification?.owner).toBe(leak.user);
-      expect(s.waiting).toEqual([expect.objectContaining({ kind: 'approval', phase: 'regenerate' })]);
+      expect(s.waiting).toEqual([expect.objectContaining({ kind: 'approval', phase: 'contain' })]);
+      expect(s.trust).toMatchObject({ origin: { trust: 'reported', sealed: false }, held: 'contain' });
       expect(s.input).toMatchObject({ credentialId: leak.keyId, requestedBy: 'ui-test', exposure: { source: 'temporal-ui', public: true } });
       expect(s.reports).toEqual([expect.objectContaining({ requestedBy: 'ui-test' })]);
       const described = await client.workflow.getHandle(workflowId).describe();

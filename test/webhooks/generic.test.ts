@@ -109,7 +109,7 @@ describe('TruffleHog --json', () => {
       credentialId: b,
       requestedBy: 'generic:trufflehog',
       exposure: {
-        source: 'generic',
+        source: 'trufflehog',
         public: false,
         repository: 'https://github.com/acme/api.git',
         commit: '9fceb02d0ae598e95dc970b74767f19372d61af8',
@@ -127,10 +127,14 @@ describe('TruffleHog --json', () => {
     const line = JSON.parse(truffleHogLine({ raw: keyId }));
     delete line.DetectorName;
     const body = `${JSON.stringify(line)}\n${truffleHogLine({ raw: keyId, file: 'other.py' })}`;
+    const before = h.reports.length;
     const reply = await h.post('/webhooks/generic', body, signedGeneric(body));
 
     expect(reply.status).toBe(202);
-    expect(reply.body.incidents.map((i: { joined: boolean }) => i.joined)).toEqual([false, true]);
+    // Two findings of one key in one delivery are one report: one incident, named for both lines.
+    expect(reply.body.incidents.map((i: { index: number; joined: boolean }) => [i.index, i.joined])).toEqual([[0, false], [1, false]]);
+    expect(new Set(reply.body.incidents.map((i: { incidentId: string }) => i.incidentId)).size).toBe(1);
+    expect(h.reports.length - before).toBe(1);
   });
 
   test('one bad finding refuses the whole delivery, naming it, and starts nothing', async () => {

@@ -2,15 +2,17 @@ import type { App } from '@slack/bolt';
 import { redactId } from '../../domain/credential';
 import { incidentIdFor } from '../../domain/fingerprint';
 import { severityOf, type IncidentState } from '../../domain/incident';
+import { AWS_PATTERNS } from '../../domain/secret-patterns';
+import type { Phase } from '../../domain/incident-input';
 import { recordRefusal, refusal, type SlackDeps } from './deps';
 import { reportView } from './report-modal';
 import { errorText } from './reply';
 import { findSecret, pastedSecretMessage } from './secrets';
 
-// The slash command: `report` opens the modal, `status [incident]`, `list`, `help`.
+// The slash command: `report` opens the modal, `status [incident]`, `list`, `tighten`, `help`.
 // Every answer is ephemeral: incident details go to whoever asked, not to the channel.
 
-const AWS_KEY_ID = /^(?:AKIA|ASIA)[A-Z2-7]{16}$/;
+const AWS_KEY_ID = new RegExp(`^${AWS_PATTERNS.accessKeyId}$`);
 const INCIDENT_ID = /^leak-[a-z0-9-]+-[0-9a-f]{16}$/;
 
 export function registerCommands(app: App, deps: SlackDeps): void {
@@ -18,7 +20,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
     // Slack gives three seconds; Temporal and group lookups may take longer.
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', text });
-    const [verb = 'help', arg] = command.text.trim().split(/\s+/).filter(Boolean);
+    const [verb = 'help', arg, ...more] = command.text.trim().split(/\s+/).filter(Boolean);
     const secret = findSecret(command.text);
     try {
       switch (verb.toLowerCase()) {
@@ -42,6 +44,16 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           if (secret) return void (await say(pastedSecretMessage(secret)));
           return void (await (verb.toLowerCase() === 'list' || !arg ? list(deps, say) : status(deps, arg, say)));
         }
+        case 'tighten': {
+          // Only approvers may change what an incident waits for; the workflow records who did it.
+          if (!(await deps.access.allows('approve', command.user_id))) {
+            await recordRefusal(deps, arg && INCIDENT_ID.test(arg) ? arg : undefined, command.user_id, 'tighten an incident');
+            return void (await say(refusal('tighten incidents')));
+          }
+          if (!arg || !INCIDENT_ID.test(arg) || more.length === 0) return void (await say(`usage: \`${deps.command} tighten <incident id> <phase>…\`, e.g. \`revoke\``));
+          const answer = await deps.control.tighten(arg, { approvals: more.map((p) => p.toLowerCase()) as Phase[], by: `slack:${command.user_id}` });
+          return void (await say(`\`${arg}\`: ${answer}`));
+        }
         default:
           if (secret) await say(pastedSecretMessage(secret));
           return void (await say(help(deps.command)));
@@ -59,6 +71,7 @@ function help(command: string): string {
     `• \`${command} report [access key id]\`: report a leak (opens a form; never paste the secret itself)`,
     `• \`${command} status [incident id | access key id]\`: where an incident stands`,
     `• \`${command} list\`: open incidents`,
+    `• \`${command} tighten <incident id> <phase>…\`: approvers only; those phases then wait for an approver`,
     `• \`${command} help\`: this text`,
     'Approve, decide and abort with the buttons in the incident thread.',
   ].join('\n');

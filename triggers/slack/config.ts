@@ -16,7 +16,10 @@ export const SlackConfigSchema = z.strictObject({
   /** Where incident threads are posted: an id, because names change and ids do not. */
   channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id (C… or G…), not a name'),
   command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as /leakstop').default('/leakstop'),
-  /** Who may report and read status: `*` (anyone in the workspace) or a list. */
+  /**
+   * Who may report and read status, besides the approvers: `*` (anyone in the workspace) or a list.
+   * Unset: the approvers only. A report from Slack never contains at once by itself (domain/trust.ts).
+   */
   reporters: z
     .string()
     .transform((s, ctx): '*' | string[] => {
@@ -26,7 +29,7 @@ export const SlackConfigSchema = z.strictObject({
       for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
       return z.NEVER;
     })
-    .default('*'),
+    .default([]),
   /** Who may approve, decide, mark done and abort. Required: nobody approves by default. */
   approvers: principals,
   /** Mentioned whenever an incident waits for a person. */

@@ -30,7 +30,7 @@ export function registerReportSubmission(app: App, deps: SlackDeps): void {
       if (reading.pastedToken) {
         if (!deps.keepSecret) throw new Error('this Leakstop has no vault for leaked tokens');
         const kept = await deps.keepSecret(input.provider, reading.pastedToken, 'leaked');
-        input = { ...input, credentialId: kept.id, secretHandle: kept.handle };
+        input = { ...input, credentialId: kept.id };
       }
       const r = await deps.control.report(input);
       const handled = reading.pastedToken ? ' The token you pasted identified it; it was put in the vault and is not repeated anywhere.' : '';

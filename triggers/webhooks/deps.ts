@@ -1,3 +1,5 @@
+import type { Trust } from '../../domain/trust';
+import type { DeliveryLog } from './delivery-log';
 import type { GitGuardianIncident } from './schemas';
 
 export interface Started {
@@ -16,8 +18,10 @@ export interface GitHubAlert {
 }
 
 export interface WebhookDeps {
-  /** IncidentControl.report: validates, then starts the incident or joins the running one. */
-  report(input: unknown): Promise<Started>;
+  /** IncidentControl.report: validates, seals the trust, then starts the incident or joins the running one. */
+  report(input: unknown, trust: Trust): Promise<Started>;
+  /** TruffleHog findings the scanner did not verify live: ignored unless the inventory says report (trust.unverifiedFindings). */
+  unverifiedFindings?: 'ignore' | 'report';
   github: {
     /** The current secret first, then the previous one while a rotation is under way. */
     secrets: string[];
@@ -38,6 +42,8 @@ export interface WebhookDeps {
   /** Stores a raw leaked secret in the vault and returns its handle. */
   keepSecret(provider: string, secret: string): Promise<string>;
   log?(line: string): void;
+  /** Deliveries already handled, so a replay is not acted on; without it, one in memory (delivery-log.ts). */
+  deliveries?: DeliveryLog;
   /** Milliseconds since the epoch, for signature timestamps. */
   now?(): number;
 }

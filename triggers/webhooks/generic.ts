@@ -4,7 +4,7 @@ import type { WebhookDeps } from './deps';
 import { accepted, acceptedAll, ignored, type Endpoint } from './endpoint';
 import { reportAll, type Draft } from './reporting';
 import { invalid, parseJson, type WebhookRequest } from './request';
-import { leakstopSignature } from './signatures';
+import { leakstopDeliveryKey, leakstopSignature } from './signatures';
 import { isTruffleHogFinding, planFinding, type Plan } from './trufflehog';
 
 interface Document {
@@ -19,9 +19,10 @@ export function genericEndpoint(deps: WebhookDeps): Endpoint {
     name: 'generic',
     accepts: ['application/json', 'application/x-ndjson', 'application/jsonl'],
     authenticate: leakstopSignature(deps.generic.secret, deps.now ?? Date.now),
+    deliveryKey: leakstopDeliveryKey,
     async handle(req) {
       const docs = documentsOf(req);
-      const plans = docs.map(({ value, at }) => (isTruffleHogFinding(value) ? planFinding(value, at) : incidentInput(value, at)));
+      const plans = docs.map(({ value, at }) => (isTruffleHogFinding(value) ? planFinding(value, at, deps.unverifiedFindings) : incidentInput(value, at)));
       const problems = plans.flatMap((p) => ('problems' in p ? p.problems : []));
       if (problems.length) throw invalid(problems);
 
@@ -58,12 +59,18 @@ function parsed(text: string): { value: unknown } | undefined {
   }
 }
 
-/** Leakstop's own input; the source is always `generic`, since that is where it came from. */
+/**
+ * Leakstop's own input; the source is always `generic`, since that is where it came from. A sender sets
+ * no control field: which scanner alert to close is the GitHub endpoint's to say, trust is Leakstop's.
+ */
 function incidentInput(value: unknown, at: PropertyKey[]): Plan {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { problems: [{ field: fieldPath(at, 'body'), message: 'must be a JSON object: an incident input or a TruffleHog finding' }] };
   }
   const given = (value as { exposure?: unknown }).exposure;
+  if (typeof given === 'object' && given !== null && 'alert' in given) {
+    return { problems: [{ field: fieldPath([...at, 'exposure', 'alert'], 'body'), message: 'set only by the GitHub endpoint, from the alert it read back through GitHub\'s API' }] };
+  }
   const exposure = given === undefined ? { source: 'generic' } : typeof given === 'object' && given !== null ? { ...given, source: 'generic' } : given;
   const draft: Draft = { at, input: { ...value, exposure } };
   return { draft };

@@ -1,4 +1,6 @@
+import { fieldPath } from '../../domain/issues';
 import { IncidentInputSchema } from '../../domain/schemas';
+import type { Trust } from '../../domain/trust';
 import type { Started, WebhookDeps } from './deps';
 import { upstream } from './endpoint';
 import { check, invalid } from './request';
@@ -10,23 +12,58 @@ export interface Draft {
   at?: PropertyKey[];
   /** The leaked secret, for providers that need it: stored in the vault, only its handle is reported. */
   secret?: string;
+  /** The scanner itself verified the credential live (TruffleHog's `Verified`). */
+  verified?: boolean;
 }
 
 /**
+ * Sources that checked the leak themselves: the GitHub endpoint reads the alert back through GitHub's API,
+ * AWS Health is AWS's own finding. The endpoints set these sources; no sender can (the generic endpoint
+ * always writes `generic`, TruffleHog findings `trufflehog`).
+ */
+const AUTHORITATIVE_SOURCES: ReadonlySet<string> = new Set(['github-secret-scanning', 'aws-health']);
+
+/** Distinct credentials one delivery may report; 256 KiB of NDJSON would otherwise hold ~5,000. */
+export const MAX_REPORTS_PER_DELIVERY = 100;
+
+const trustOf = (d: Draft): Trust => (d.verified || AUTHORITATIVE_SOURCES.has(String((d.input.exposure as { source?: unknown })?.source)) ? 'authoritative' : 'reported');
+
+/**
  * Every draft is validated before any is reported, so a delivery with one bad finding starts nothing;
- * secrets are stored only then, so a refused delivery leaves nothing in the vault.
+ * secrets are stored only then, so a refused delivery leaves nothing in the vault. Several findings of
+ * one credential in a delivery are one report (the first; a verified one wins).
  */
 export async function reportAll(deps: Pick<WebhookDeps, 'report' | 'keepSecret'>, drafts: readonly Draft[]): Promise<Started[]> {
   const problems = drafts.flatMap((d) => {
     const result = check(IncidentInputSchema, d.input, d.at);
-    return 'problems' in result ? result.problems : [];
+    const claimed = CONTROL.filter((f) => f in d.input).map((f) => ({ field: fieldPath([...(d.at ?? []), f], 'body'), message: "set only by Leakstop, from where the report came in; leave it out" }));
+    return [...claimed, ...('problems' in result ? result.problems : [])];
   });
   if (problems.length) throw invalid(problems);
-
-  const started: Started[] = [];
-  for (const { input, secret } of drafts) {
-    const handle = secret === undefined ? undefined : await upstream('the vault', 503, () => deps.keepSecret(String(input.provider), secret));
-    started.push(await upstream('Temporal', 503, () => deps.report(handle ? { ...input, secretHandle: handle } : input)));
+  const distinct = dedupe(drafts);
+  if (distinct.size > MAX_REPORTS_PER_DELIVERY) {
+    throw invalid([{ field: 'findings', message: `${distinct.size} distinct credentials in one delivery; at most ${MAX_REPORTS_PER_DELIVERY}: send them in several deliveries` }]);
   }
-  return started;
+
+  const byKey = new Map<string, Started>();
+  for (const [key, draft] of distinct) {
+    const { input, secret } = draft;
+    if (secret !== undefined) await upstream('the vault', 503, () => deps.keepSecret(String(input.provider), secret));
+    byKey.set(key, await upstream('Temporal', 503, () => deps.report(input, trustOf(draft))));
+  }
+  return drafts.map((d) => byKey.get(keyOf(d))!);
+}
+
+/** Fields a sender never sets (the schema refuses `policy` and `secretHandle` by itself). */
+const CONTROL = ['trust', 'seal'] as const;
+
+const keyOf = (d: Draft) => `${String(d.input.provider)}\0${String(d.input.credentialId)}`;
+
+function dedupe(drafts: readonly Draft[]): Map<string, Draft> {
+  const out = new Map<string, Draft>();
+  for (const d of drafts) {
+    const seen = out.get(keyOf(d));
+    if (!seen || (d.verified && !seen.verified)) out.set(keyOf(d), seen ? { ...seen, verified: true } : d);
+  }
+  return out;
 }

@@ -11,10 +11,13 @@ import {
 import type { createActivities } from '../activities';
 import { redactId } from '../domain/credential';
 import { durationMs } from '../domain/duration';
-import { severityOf, type Decision, type IncidentState, type ManualDoneRequest, type Waiting } from '../domain/incident';
+import { LIMITS, severityOf, type Decision, type IncidentState, type ManualDoneRequest, type Waiting } from '../domain/incident';
+import type { Plan } from '../domain/inventory';
 import type { NewCredential } from '../domain/results';
-import type { Phase } from '../domain/incident-input';
-import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, noteSignal, reportSignal, SA, statusQuery } from './definitions';
+import type { Report } from '../domain/incident-input';
+import { PHASES, type Phase } from '../domain/phases';
+import type { Origin } from '../domain/trust';
+import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, noteSignal, reportSignal, SA, statusQuery, tightenUpdate } from './definitions';
 
 // The machinery under the runbook: state, timeline, approval gates, and the rule that a step which
 // fails for good waits for a person (retry / skip / abort) instead of failing the incident.
@@ -35,6 +38,9 @@ export class Incident {
   private readonly decisions = new Map<string, { decision: Decision; by: string; note?: string }>();
   private readonly approvals = new Map<Phase, string>();
   private readonly manualDone = new Map<string, ManualDoneRequest>();
+  private readonly entered = new Set<Phase>();
+  /** Further reports waiting to be checked and joined (workflows/incident.ts, joinReports). */
+  readonly inbox: Report[] = [];
   readonly scope = new CancellationScope();
 
   constructor(readonly state: IncidentState) {}
@@ -43,9 +49,34 @@ export class Incident {
     const s = this.state;
     setHandler(statusQuery, () => s);
     setHandler(reportSignal, (report) => {
-      s.reports.push(report);
-      this.log('incident', `reported again via ${report.exposure.source}${report.exposure.url ? ` (${report.exposure.url})` : ''}`, report.requestedBy);
+      // A flood of reports cannot grow the state: beyond the inbox's bound they are only counted. One that
+      // claims authority displaces a plain one, so a flood cannot hide the report that lifts a hold.
+      if (this.inbox.length < LIMITS.inbox) return void this.inbox.push(report);
+      s.moreReports = (s.moreReports ?? 0) + 1;
+      const plain = report.trust === 'authoritative' ? this.inbox.findIndex((r) => r.trust !== 'authoritative') : -1;
+      if (plain >= 0) this.inbox.splice(plain, 1, report);
     });
+    setHandler(
+      tightenUpdate,
+      ({ approvals, by }) => {
+        const added = approvals.filter((p) => !s.tightened.includes(p));
+        s.tightened.push(...added);
+        if (s.policy) s.policy = { ...s.policy, approvals: [...new Set([...s.policy.approvals, ...added])] };
+        this.log('incident', `policy tightened: ${added.join(', ') || 'nothing new'} now wait(s) for an approver`, by);
+        return `${approvals.join(', ')} will wait for an approver`;
+      },
+      {
+        validator: ({ approvals, by }) => {
+          if (!by) throw new Error('by: who tightens the policy is required');
+          if (!Array.isArray(approvals) || approvals.length === 0) throw new Error('approvals: name at least one phase');
+          for (const p of approvals) {
+            if (!(PHASES as readonly string[]).includes(p)) throw new Error(`approvals: "${String(p).slice(0, 40)}" is not a phase (${PHASES.join(', ')})`);
+            if (this.entered.has(p)) throw new Error(`approvals: ${p} has already started`);
+          }
+          if (s.status === 'completed' || s.status === 'aborted') throw new Error(`incident is already ${s.status}`);
+        },
+      },
+    );
     setHandler(noteSignal, ({ by, text }) => this.log('incident', `note: ${text.slice(0, 500)}`, by));
     setHandler(
       decideUpdate,
@@ -115,10 +146,44 @@ export class Incident {
   }
 
   log(phase: Phase | 'incident', event: string, by?: string): void {
-    this.state.timeline.push({ at: new Date().toISOString(), phase, event, ...(by ? { by } : {}) });
+    const t = this.state.timeline;
+    const text = event.length > LIMITS.eventLength ? `${event.slice(0, LIMITS.eventLength)}…` : event;
+    t.push({ at: new Date().toISOString(), phase, event: text, ...(by ? { by: by.slice(0, 200) } : {}) });
+    // Bounded: the first entries (how it started) stay, then the latest; what is dropped is counted.
+    if (t.length > LIMITS.timeline) {
+      t.splice(LIMITS.keepFirst, 1);
+      this.state.timelineDropped = (this.state.timelineDropped ?? 0) + 1;
+    }
+  }
+
+  addReport(report: Report): void {
+    const s = this.state;
+    if (s.reports.length < LIMITS.reports) s.reports.push(report);
+    else s.moreReports = (s.moreReports ?? 0) + 1;
+    const alert = report.exposure.alert;
+    if (alert && s.alerts.length < LIMITS.alerts && !s.alerts.some((a) => a.repository === alert.repository && a.number === alert.number)) s.alerts.push(alert);
+  }
+
+  /** The inventory's plan, with approvals a person added before it was known (tighten during triage). */
+  adoptPlan(plan: Plan, origin: Origin): void {
+    const s = this.state;
+    s.policy = { ...plan.policy, approvals: [...new Set([...plan.policy.approvals, ...s.tightened])] };
+    s.trust = { origin, rule: plan.trust.rule, ...(plan.trust.held ? { held: plan.trust.held } : {}) };
+  }
+
+  /** An authoritative report arrived: the hold that an unproven report's trust put on a phase is lifted. */
+  lift(by: string): void {
+    const s = this.state;
+    const held = s.trust?.held;
+    if (!held || !s.policy || s.tightened.includes(held)) return;
+    if (s.waiting.some((w) => w.kind === 'approval' && w.phase === held)) this.approvals.set(held, by);
+    s.policy = { ...s.policy, approvals: s.policy.approvals.filter((p) => p !== held) };
+    s.trust = { ...s.trust!, held: undefined };
+    this.log(held, `the hold for an approver is lifted: ${by}`);
   }
 
   async enter(phase: Phase): Promise<void> {
+    this.entered.add(phase);
     this.setPhase(phase);
     await this.tell(phase, 'started', `${phase} started`);
     await this.gate(phase);
@@ -201,7 +266,9 @@ export class Incident {
 
   private async gate(phase: Phase): Promise<void> {
     if (!this.state.policy?.approvals.includes(phase)) return;
-    const by = await this.waitForPerson({ kind: 'approval', phase, step: phase, reason: `${phase} needs approval`, options: ['approve'] });
+    const trust = this.state.trust;
+    const reason = trust?.held === phase ? `${phase} needs approval: ${trust.rule}` : `${phase} needs approval`;
+    const by = await this.waitForPerson({ kind: 'approval', phase, step: phase, reason, options: ['approve'] });
     this.log(phase, `approved`, by.by);
   }
 
