@@ -8,7 +8,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   // octokit v5 is ESM-only; see test/support/octokit-in-jest.ts.
   moduleNameMapper: { '^octokit$': '<rootDir>/test/support/octokit-in-jest.ts' },
-  setupFiles: ['<rootDir>/test/support/quiet.ts'],
+  setupFiles: ['<rootDir>/test/support/quiet.ts', '<rootDir>/test/support/providers.ts'],
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 120_000,
   maxWorkers: 2,

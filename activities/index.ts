@@ -5,9 +5,9 @@ import { planFor, type Plan } from '../domain/inventory';
 import { renderPostMortem } from '../domain/report';
 import type { ActionResult, DeployHandle, Identification, NewCredential } from '../domain/results';
 import { redact } from '../domain/redact';
-import { renderSecret } from '../domain/secret-format';
 import { checkIncidentInput, type Checked } from '../domain/issues';
-import { IncidentInputSchema, type ParsedIncidentInput, type Report } from '../domain/incident-input';
+import type { ParsedIncidentInput, Report } from '../domain/incident-input';
+import { catalog } from '../providers';
 import { incidentIdFor } from '../domain/fingerprint';
 import { leakedHandle } from '../domain/handles';
 import { originOf, pendingSeal, type Sealer } from '../domain/seal';
@@ -44,7 +44,7 @@ export function createActivities(deps: ActivityDeps) {
      * real key's incident and stall it), and control fields must carry the seal of Leakstop's triggers.
      */
     async validateIncidentInput({ raw, workflowId }: { raw: unknown; workflowId: string }): Promise<Checked<ParsedIncidentInput> & { origin?: Origin }> {
-      const checked = checkIncidentInput(IncidentInputSchema, raw);
+      const checked = checkIncidentInput(catalog.IncidentInputSchema, raw);
       if (!checked.ok) return checked;
       const input = checked.input;
       const problems: [string, string][] = [];
@@ -61,6 +61,11 @@ export function createActivities(deps: ActivityDeps) {
         return { ok: false, message: `incident input is invalid:\n${problems.map(([f, m]) => `${f}: ${m}`).join('\n')}`, fields: problems.map(([f]) => f) };
       }
       return { ok: true, input, origin };
+    },
+
+    /** A person named the credential of a pending leak: checked against the provider modules' kinds. */
+    async checkIdentification(input: unknown) {
+      return checkIncidentInput(catalog.IncidentInputSchema, input);
     },
 
     /** A further report, checked like the first: an unsealed one counts as a plain report and cannot name an alert. */
@@ -113,10 +118,11 @@ export function createActivities(deps: ActivityDeps) {
       return registry.credential(provider).revoke(cred, owner, ctx);
     },
 
-    async updateEnvironment(consumer: ResolvedConsumer, handle: string, ctx: IncidentContext) {
+    /** One input object, as Temporal recommends: adding a field later does not change the activity's signature. */
+    async updateEnvironment({ provider, consumer, handle, ctx }: { provider: ProviderKind; consumer: ResolvedConsumer; handle: string; ctx: IncidentContext }) {
       const material = await deps.vault.get(handle);
       if (!material) throw new PermanentError(`the new credential for ${consumer.name} is no longer in the vault`, 'not-found');
-      const value = renderSecret(material, consumer.field);
+      const value = catalog.render(provider, material, consumer.field);
       if (value === undefined) throw new PermanentError(`consumer ${consumer.name} asks for "${consumer.field}", which this credential does not have`, 'invalid');
       return registry.store(consumer.storeSpec.kind).write(consumer, value, ctx);
     },
@@ -163,7 +169,9 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async writePostMortem(state: IncidentState) {
-      return deps.postMortems.open(state.incidentId, renderPostMortem(state));
+      const facts = state.blastRadius?.facts;
+      const blastRadius = facts ? catalog.credential(state.input.provider).renderBlastRadius(facts) : [];
+      return deps.postMortems.open(state.incidentId, renderPostMortem(state, blastRadius));
     },
   };
 }

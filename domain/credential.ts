@@ -1,24 +1,29 @@
-// How people see a credential: never the value, only a short redacted id.
-// Pure and dependency-free so workflows, activities and triggers can all share it.
+// How people see a credential: never the value, only a short redacted id. Which kinds exist, and how
+// each shows its ids, is the provider modules' to say (providers/catalog.ts registers them here), so
+// this stays pure, dependency-free and names no provider: workflows, activities and triggers share it.
 
-import { AWS_PATTERNS } from './secret-patterns';
+/** A provider id (`aws-iam`, …); the schemas built from the provider modules say which exist. */
+export type ProviderKind = string;
 
-export const PROVIDERS = ['aws-iam', 'github-token'] as const;
-export type ProviderKind = (typeof PROVIDERS)[number];
+interface KindDisplay {
+  /** Incident ids read `leak-<idPrefix>-<fingerprint>`. */
+  idPrefix: string;
+  /** Ids of this kind inside free text (provider errors echo them), shown redacted. */
+  idsInText?: RegExp;
+}
 
-const AWS_ACCESS_KEY_ID = new RegExp(`^${AWS_PATTERNS.accessKeyId}$`);
+const kinds = new Map<string, KindDisplay>();
 
-/** The identifier formats each provider accepts; the reason is shown to people. */
-export function checkCredentialId(provider: ProviderKind, id: string): string | undefined {
-  switch (provider) {
-    case 'aws-iam':
-      return AWS_ACCESS_KEY_ID.test(id)
-        ? undefined
-        : 'must be an AWS access key id: AKIA or ASIA followed by 16 characters A-Z, 2-7';
-    case 'github-token':
-      // A token has no public id: triggers name it by a hash and keep the token itself in the vault.
-      return /^sha256:[0-9a-f]{16}$/.test(id) ? undefined : 'must be the token\'s id (sha256:<16 hex>), not the token: report the token itself through a trigger';
-  }
+/** A provider module's kind, as people see it (called by providers/catalog.ts for every module). */
+export function registerCredentialDisplay(kind: string, display: KindDisplay): void {
+  kinds.set(kind, display);
+}
+
+/** Loud when the kinds were never registered: an id built without its prefix would split one incident in two. */
+export function idPrefixOf(kind: string): string {
+  const known = kinds.get(kind);
+  if (!known) throw new Error(`credential kind "${kind}" is not registered: load the provider modules (providers/index.ts) first`);
+  return known.idPrefix;
 }
 
 /** `AKIAIOSFODNN7EXAMPLE` → `AKIA…MPLE`. Short values are fully masked. */
@@ -27,9 +32,9 @@ export function redactId(id: string): string {
   return `${id.slice(0, 4)}…${id.slice(-4)}`;
 }
 
-const AWS_KEY_IDS = new RegExp(`\\b${AWS_PATTERNS.accessKeyId}\\b`, 'g');
-
 /** Redacts every credential id found in free text (provider error messages echo them). */
 export function redactText(text: string): string {
-  return text.replace(AWS_KEY_IDS, redactId);
+  let out = text;
+  for (const { idsInText } of kinds.values()) if (idsInText) out = out.replace(idsInText, redactId);
+  return out;
 }

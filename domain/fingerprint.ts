@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ProviderKind } from './credential';
+import { idPrefixOf, type ProviderKind } from './credential';
 
 /**
  * A stable, non-reversible name for a credential. It names the incident's workflow
@@ -11,8 +11,7 @@ export function fingerprint(provider: ProviderKind, credentialId: string): strin
 }
 
 export function incidentIdFor(provider: ProviderKind, credentialId: string): string {
-  const short = provider === 'aws-iam' ? 'aws' : provider;
-  return `leak-${short}-${fingerprint(provider, credentialId)}`;
+  return `leak-${idPrefixOf(provider)}-${fingerprint(provider, credentialId)}`;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { PROVIDERS, checkCredentialId } from './credential';
-import { TRUST_LEVELS } from './trust';
+
 
 // What a trigger hands the incident workflow. Kept apart from the inventory schemas (domain/schemas.ts)
 // because workflow code imports it: every workflow evaluates its modules afresh, so the workflow bundle
@@ -29,6 +28,10 @@ export const PolicySchema = z.strictObject({
 export type Policy = z.infer<typeof PolicySchema>;
 export const PolicyOverridesSchema = PolicySchema.partial();
 export type PolicyOverrides = z.infer<typeof PolicyOverridesSchema>;
+
+/** How far a report proves a leak (domain/trust.ts says what each level makes Leakstop do). */
+export const TRUST_LEVELS = ['authoritative', 'reported'] as const;
+export type Trust = (typeof TRUST_LEVELS)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const SOURCES = ['manual', 'cli', 'temporal-ui', 'slack', 'github-secret-scanning', 'gitguardian', 'generic', 'trufflehog', 'aws-health'] as const;
@@ -68,31 +71,42 @@ const CONTROL_FIELDS = {
   secretHandle: z.never({ error: 'set by Leakstop itself: a leaked secret goes to the vault through a trigger, never in the input' }).optional(),
 };
 
-export const IncidentInputSchema = z
-  .strictObject({
-    provider: z.enum(PROVIDERS, { error: `must be one of: ${PROVIDERS.join(', ')}` }),
-    /** The credential's public identifier (an AWS access key id), never its secret. */
-    credentialId: z.string().min(1).max(200),
-    exposure: ExposureSchema,
-    requestedBy: bounded(200),
-    severity: z.enum(SEVERITIES).optional(),
-    ...CONTROL_FIELDS,
-  })
-  .superRefine(
-    (input, ctx) => {
-      const problem = checkCredentialId(input.provider, input.credentialId);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['credentialId'], message: problem });
-    },
-    {
-      // Check the id's shape even when other fields are also wrong, so one reply names every problem.
-      when: ({ value }) => {
-        const v = value as { provider?: unknown; credentialId?: unknown } | undefined;
-        return typeof v?.credentialId === 'string' && (PROVIDERS as readonly unknown[]).includes(v.provider);
+/** What the input schema needs from the provider modules: the credential kinds and their id check. */
+export interface CredentialKinds {
+  kinds: readonly [string, ...string[]];
+  /** The problem with an id of that kind, said for people; undefined when it is fine. */
+  checkId(kind: string, id: string): string | undefined;
+}
+
+/** The incident input for the given credential kinds (providers/catalog.ts builds the one in use). */
+export function incidentInputSchema(k: CredentialKinds) {
+  return z
+    .strictObject({
+      provider: z.enum(k.kinds, { error: `must be one of: ${k.kinds.join(', ')}` }),
+      /** The credential's public identifier (an AWS access key id, a token's fingerprint), never its secret. */
+      credentialId: z.string().min(1).max(200),
+      exposure: ExposureSchema,
+      requestedBy: bounded(200),
+      severity: z.enum(SEVERITIES).optional(),
+      ...CONTROL_FIELDS,
+    })
+    .superRefine(
+      (input, ctx) => {
+        const problem = k.checkId(input.provider, input.credentialId);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['credentialId'], message: problem });
       },
-    },
-  );
-export type IncidentInput = z.input<typeof IncidentInputSchema>;
-export type ParsedIncidentInput = z.output<typeof IncidentInputSchema>;
+      {
+        // Check the id's shape even when other fields are also wrong, so one reply names every problem.
+        when: ({ value }) => {
+          const v = value as { provider?: unknown; credentialId?: unknown } | undefined;
+          return typeof v?.credentialId === 'string' && (k.kinds as readonly unknown[]).includes(v.provider);
+        },
+      },
+    );
+}
+type IncidentInputSchemaType = ReturnType<typeof incidentInputSchema>;
+export type IncidentInput = z.input<IncidentInputSchemaType>;
+export type ParsedIncidentInput = z.output<IncidentInputSchemaType>;
 
 /** A further report of a credential that already has an incident. */
 export const ReportSchema = z.strictObject({

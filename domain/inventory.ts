@@ -1,7 +1,8 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { ProviderKind } from './credential';
 import { ValidationError } from './issues';
-import { InventorySchema, PolicySchema, type Inventory, type Policy, type ResolvedConsumer } from './schemas';
+import { PolicySchema, type Inventory, type Policy, type ResolvedConsumer } from './schemas';
+import type { z } from 'zod';
 import { applyTrust, type Origin } from './trust';
 
 export class ConfigError extends Error {
@@ -11,8 +12,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses and validates an inventory file's text; every problem names its place in the file. */
-export function parseInventory(text: string, source = 'inventory'): Inventory {
+/**
+ * Parses and validates an inventory file's text against `schema` (the one providers/catalog.ts builds
+ * from the provider modules); every problem names its place in the file.
+ */
+export function parseInventoryWith(schema: z.ZodType<Inventory>, text: string, source = 'inventory'): Inventory {
   let raw: unknown;
   try {
     raw = parseYaml(text, { prettyErrors: true }) ?? {};
@@ -20,7 +24,7 @@ export function parseInventory(text: string, source = 'inventory'): Inventory {
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
     throw new ConfigError(`${source} is not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`);
   }
-  const result = InventorySchema.safeParse(raw);
+  const result = schema.safeParse(raw);
   if (!result.success) throw new ValidationError(source, result.error, source);
   return result.data;
 }

@@ -1,5 +1,5 @@
 import { redactText } from './credential';
-import { LEAK_PATTERNS, looksLikeSecret, MIN_SECRET_LENGTH, PRIVATE_KEY_PATTERNS, type LeakKind } from './secret-patterns';
+import { fromLeakPatterns, looksLikeSecret, MIN_SECRET_LENGTH, PRIVATE_KEY_PATTERNS } from './secret-patterns';
 
 // The one redaction mechanism: everything Leakstop writes for people or machines (logs, Slack,
 // GitHub issues and comments, post-mortems, error messages, HTTP error bodies) passes through
@@ -30,7 +30,7 @@ export function encodings(value: string): string[] {
 export function redact(text: string): string {
   const spans = [...known.find(text), ...privateKeys(text)];
   let out = spans.length ? replaceSpans(text, spans) : text;
-  for (const { pattern, plausible, prefixed } of MASKS) {
+  for (const { pattern, plausible, prefixed } of masks()) {
     out = out.replace(pattern, (m: string, ...rest: unknown[]) => {
       if (plausible && !plausible(m)) return m;
       return prefixed ? `${rest[0] as string}…[redacted]` : '[redacted]';
@@ -57,14 +57,16 @@ export function redactDeep<T>(value: T, depth = 0): T {
 // ---- Credential formats -----------------------------------------------------------------------------
 
 /** Private keys are not masked by a pattern: `privateKeys` finds them by their markers. */
-const MASKS = (Object.entries(LEAK_PATTERNS) as [LeakKind, (typeof LEAK_PATTERNS)[LeakKind]][])
-  .filter(([kind]) => kind !== 'private-key')
-  .map(([, p]) => ({
-    pattern: new RegExp(p.source, 'g'),
-    plausible: 'plausible' in p ? p.plausible : undefined,
-    // Group 1, when the format has one, is its prefix: people see what kind of secret it was.
-    prefixed: new RegExp(`(?:${p.source})|`).exec('')!.length > 1,
-  }));
+const masks = fromLeakPatterns((patterns) =>
+  [...patterns]
+    .filter(([kind]) => kind !== 'private-key')
+    .map(([, p]) => ({
+      pattern: new RegExp(p.source, 'g'),
+      plausible: p.plausible,
+      // Group 1, when the format has one, is its prefix: people see what kind of secret it was.
+      prefixed: new RegExp(`(?:${p.source})|`).exec('')!.length > 1,
+    })),
+);
 
 interface Span {
   start: number;

@@ -9,7 +9,8 @@ import { isUnknown, type Known } from './results';
 // body): every value goes through an escaper of domain/escape.ts, so it shows as text and cannot add a
 // heading, a line, a link, HTML or a mention. Only Leakstop's own words and formatting stay raw.
 
-export function renderPostMortem(s: IncidentState): string {
+/** `blastRadius`: the provider module's lines for its own facts (CredentialKind.renderBlastRadius). */
+export function renderPostMortem(s: IncidentState, blastRadius: string[] = []): string {
   const cred = redactId(s.input.credentialId);
   const started = Date.parse(s.startedAt);
   const rel = (at: string) => `+${((Date.parse(at) - started) / 1000).toFixed(3)}s`;
@@ -66,13 +67,8 @@ export function renderPostMortem(s: IncidentState): string {
     const lastUsed = s.identification?.lastUsed;
     out(`- Owner: ${text(b.owner)}; key status at triage: ${text(s.identification?.status ?? 'unknown')}`);
     out(`- Last used: ${lastUsed ? (isUnknown(lastUsed) ? `unknown (${text(lastUsed.reason)})` : lastUsed.at ? text(`${lastUsed.at} ${lastUsed.service ?? ''} ${lastUsed.region ?? ''}`.trim()) : 'never') : 'unknown'}`);
-    out(`- Permissions: ${known(b.policies, (p) => [
-      `attached ${list(p.attached)}`,
-      `inline ${list(p.inline)}`,
-      ...p.groups.map((g) => `group ${text(g.group)} (attached ${list(g.attached)}, inline ${list(g.inline)})`),
-    ].join('; '))}`);
-    out(`- Recent activity (CloudTrail): ${known(b.recentActivity, (events) => (events.length ? events.map((e) => text(`${e.at} ${e.event}`)).join(', ') : 'no events'))}`);
-    out(`- Other keys of the owner: ${b.otherKeys.length ? b.otherKeys.map((k) => `${text(redactId(k.id))} (${text(k.status)})`).join(', ') : 'none'}`);
+    // The provider's own facts, rendered by its module (already escaped for Markdown there).
+    out(...blastRadius);
     out(`- Consumers from the inventory: ${s.consumers.length ? s.consumers.map((c) => `${text(c.name)} (${text(c.storeSpec.kind)} ${code(c.key)}${c.deployerSpec && c.deploy ? `, redeployed by ${text(c.deploy)}` : ''})`).join('; ') : 'none known'}`);
     out('');
   }
@@ -95,7 +91,7 @@ export function renderPostMortem(s: IncidentState): string {
     `- How did the credential reach ${exposure.repository ? code(exposure.repository) : exposure.url ? code(exposure.url) : 'where it was found'}? A commit, a log line, a pasted snippet, client-side code, a build artifact?`,
     '- Was it sent or stored over an unsecured transport or in plain text (CI logs, chat, tickets)?',
     '- Why was a long-lived key used here at all, and who else could read the place it leaked to?',
-    `- Did anyone use it between the leak and containment? Check the activity above${s.blastRadius && isUnknown(s.blastRadius.recentActivity) ? ' (CloudTrail was not available: check it by hand)' : ''}.`,
+    '- Did anyone use it between the leak and containment? Check the activity above, and by hand where it says unknown.',
     '- Why did no control (pre-commit hook, push protection, secret scanning) stop it earlier?',
     '',
   );

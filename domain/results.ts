@@ -18,11 +18,13 @@ export interface Identification {
   lastUsed: Known<{ at?: string; service?: string; region?: string }>;
 }
 
+/**
+ * What describe found. `facts` are the provider's own (an AWS key's policies and CloudTrail events, a
+ * token's scopes, …), plain data its module renders in the post-mortem (CredentialKind.renderBlastRadius).
+ */
 export interface BlastRadius {
   owner: string;
-  policies: Known<{ attached: string[]; inline: string[]; groups: { group: string; attached: string[]; inline: string[] }[] }>;
-  recentActivity: Known<{ at: string; event: string; source?: string }[]>;
-  otherKeys: { id: string; status: string; createdAt?: string }[];
+  facts: Record<string, unknown>;
 }
 
 export interface ActionResult {

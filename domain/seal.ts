@@ -30,6 +30,11 @@ export class Sealer {
     if (!this.keys.has(active)) throw new Error(`seal: the active key "${active}" is not among the keys`);
   }
 
+  /** With the payload keys every client and worker holds (LEAKSTOP_CODEC_KEYS). */
+  static from(k: { keys: Record<string, Buffer>; active: string }): Sealer {
+    return new Sealer(k.keys, k.active);
+  }
+
   seal(fields: SealedFields): string {
     return `${VERSION}.${this.active}.${this.mac(this.active, fields)}`;
   }

@@ -1,7 +1,7 @@
-// Every credential format Leakstop knows, each written once: redaction masks them (domain/redact.ts),
-// the Slack trigger refuses them when pasted (triggers/slack/secrets.ts) and providers recognise them,
-// all from these sources, so the copies cannot drift apart again. One named export per provider, so
-// each can move into its provider's folder. Pure and dependency-free.
+// Every credential format Leakstop knows, each written once, in its provider's folder (the module's
+// `patterns`, registered here by providers/catalog.ts): redaction masks them (domain/redact.ts), triggers
+// recognise them when pasted or scanned, all from the same sources, so copies cannot drift apart.
+// Private keys belong to no provider and live here. Pure and dependency-free.
 //
 // Redaction runs these over text an attacker may write, on the worker's main thread, so every pattern
 // must stay linear on any input: an optional one-character lookbehind, a literal prefix, then
@@ -15,73 +15,15 @@ export interface LeakPattern {
   readonly source: string;
   /** A check on a match that the pattern alone cannot make; without it every match counts. */
   readonly plausible?: (match: string) => boolean;
+  /** A stricter check before a pasted message is refused for it (masking may err on the safe side; refusing a paste may not). */
+  readonly pasted?: (match: string) => boolean;
 }
 
 /** A provider's patterns: its formats in free text (`leaks`), and whatever its own code matches exactly. */
-interface ProviderPatterns {
+export interface ProviderPatterns {
   readonly leaks: Record<string, LeakPattern>;
   readonly [format: string]: unknown;
 }
-
-// ---- AWS IAM ----------------------------------------------------------------------------------------
-
-export const AWS_PATTERNS = {
-  /** An access key id, long-term (AKIA) or temporary (ASIA): an identifier, shown as AKIA…WXYZ, never a secret. */
-  accessKeyId: '(?:AKIA|ASIA)[A-Z2-7]{16}',
-  leaks: {
-    /** A secret access key: 40 characters of base64, not part of a longer run. */
-    'aws-secret-access-key': {
-      source: '(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])',
-      // Random base64 has both cases; a git SHA (hex) or a word in one case is not a key.
-      plausible: (m: string) => /[A-Z]/.test(m) && /[a-z]/.test(m),
-    },
-  },
-} as const satisfies ProviderPatterns;
-
-// ---- GitHub tokens ----------------------------------------------------------------------------------
-// Classic formats (github.blog, "Behind GitHub's new authentication token formats", 2021): a prefix, 30
-// base62 characters of entropy, then a 6-character CRC32 checksum. Fine-grained PATs publish no checksum.
-
-// Lookarounds instead of \b: `_` is a word character, and a token glued to more base62 text is not a token.
-const GITHUB_EDGE_BEFORE = '(?<![A-Za-z0-9_])';
-const GITHUB_CLASSIC_PREFIX = 'gh[pousr]';
-const GITHUB_ENTROPY_LENGTH = 30;
-const GITHUB_CHECKSUM_LENGTH = 6;
-
-export const GITHUB_PATTERNS = {
-  edgeBefore: GITHUB_EDGE_BEFORE,
-  edgeAfter: '(?![A-Za-z0-9_])',
-  /** ghp (classic PAT), gho (OAuth), ghu (App user-to-server), ghs (App installation), ghr (App refresh). */
-  classicPrefix: GITHUB_CLASSIC_PREFIX,
-  entropyLength: GITHUB_ENTROPY_LENGTH,
-  checksumLength: GITHUB_CHECKSUM_LENGTH,
-  /** A classic token exactly; groups: prefix, entropy, checksum. */
-  classicToken: `(${GITHUB_CLASSIC_PREFIX})_([A-Za-z0-9]{${GITHUB_ENTROPY_LENGTH}})([A-Za-z0-9]{${GITHUB_CHECKSUM_LENGTH}})`,
-  /** A fine-grained PAT exactly. */
-  fineGrainedToken: 'github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}',
-  // In free text a token may be cut short or run on: any length from its entropy up is masked.
-  leaks: {
-    'github-classic-token': { source: `${GITHUB_EDGE_BEFORE}(${GITHUB_CLASSIC_PREFIX}_)[A-Za-z0-9]{${GITHUB_ENTROPY_LENGTH},}` },
-    'github-fine-grained-token': { source: `${GITHUB_EDGE_BEFORE}(github_pat_)[A-Za-z0-9_]{${GITHUB_ENTROPY_LENGTH},}` },
-  },
-} as const satisfies ProviderPatterns;
-
-// ---- Slack ------------------------------------------------------------------------------------------
-
-const SLACK_EDGE_BEFORE = '(?<![A-Za-z0-9_])';
-
-export const SLACK_PATTERNS = {
-  leaks: {
-    /** Bot (b), user (p), workspace/app (a, o), legacy (s), refresh (r) tokens, and rotating tokens' refresh tokens (xoxe-). */
-    'slack-token': { source: `${SLACK_EDGE_BEFORE}(xox[abposre]-)[A-Za-z0-9-]{10,}` },
-    /** Access tokens issued by token rotation: xoxe.xoxp-…, xoxe.xoxb-… */
-    'slack-rotated-token': { source: `${SLACK_EDGE_BEFORE}(xoxe\\.xox[bp]-)[A-Za-z0-9-]{10,}` },
-    /** App-level tokens (Socket Mode). */
-    'slack-app-token': { source: `${SLACK_EDGE_BEFORE}(xapp-)[A-Za-z0-9-]{10,}` },
-    /** Incoming webhooks: whoever has the URL posts to the channel. Team and channel ids are bounded so a failed match stays short. */
-    'slack-webhook-url': { source: '(hooks\\.slack\\.com/services/)T[A-Z0-9]{1,20}/B[A-Z0-9]{1,20}/[A-Za-z0-9]{8,}' },
-  },
-} as const satisfies ProviderPatterns;
 
 // ---- Private keys (any provider) --------------------------------------------------------------------
 
@@ -106,15 +48,34 @@ export const PRIVATE_KEY_PATTERNS = {
 
 // ---- Every provider ---------------------------------------------------------------------------------
 
-/** Every credential format by kind: what redaction masks and what a pasted message is checked for. */
-export const LEAK_PATTERNS = {
-  ...AWS_PATTERNS.leaks,
-  ...GITHUB_PATTERNS.leaks,
-  ...SLACK_PATTERNS.leaks,
-  ...PRIVATE_KEY_PATTERNS.leaks,
-} as const satisfies Record<string, LeakPattern>;
+const registered = new Map<string, LeakPattern>(Object.entries(PRIVATE_KEY_PATTERNS.leaks));
+let generation = 0;
 
-export type LeakKind = keyof typeof LEAK_PATTERNS;
+/** A provider's formats join the set (providers/catalog.ts does it for every module, once). */
+export function registerLeakPatterns(patterns: Record<string, LeakPattern>): void {
+  for (const [kind, pattern] of Object.entries(patterns)) {
+    if (registered.get(kind) === pattern) continue;
+    registered.set(kind, pattern);
+    generation++;
+  }
+}
+
+/** Every credential format by kind: what redaction masks and what a pasted message is checked for. */
+export function leakPatterns(): ReadonlyMap<string, LeakPattern> {
+  return registered;
+}
+
+/** Changes whenever a format joins: users that compile the set rebuild it then. */
+export const leakPatternsGeneration = () => generation;
+
+/** Something compiled from the registered formats, rebuilt only when they change. */
+export function fromLeakPatterns<T>(build: (patterns: ReadonlyMap<string, LeakPattern>) => T): () => T {
+  let built: { generation: number; value: T } | undefined;
+  return () => {
+    if (built?.generation !== generation) built = { generation, value: build(registered) };
+    return built.value;
+  };
+}
 
 // ---- What any secret looks like ---------------------------------------------------------------------
 
@@ -140,7 +101,7 @@ export const MIN_SECRET_LENGTH = 12;
 /** Longer values are not credentials (and would make matching them costly). */
 export const MAX_SECRET_LENGTH = 8 * 1024;
 
-const WHOLE_VALUE = (Object.values(LEAK_PATTERNS) as LeakPattern[]).map((p) => ({ ...p, exact: new RegExp(`^(?:${p.source})$`) }));
+const wholeValue = fromLeakPatterns((patterns) => [...patterns.values()].map((p) => ({ ...p, exact: new RegExp(`^(?:${p.source})$`) })));
 const PEM_BLOCK = new RegExp(`^\\s*${PRIVATE_KEY_PATTERNS.beginMarker}[^]*${PRIVATE_KEY_PATTERNS.endMarker}\\s*$`);
 
 /**
@@ -155,7 +116,7 @@ export function looksLikeSecret(value: string): boolean {
   if (value.length < MIN_SECRET_LENGTH || value.length > MAX_SECRET_LENGTH) return false;
   // A real key does not repeat its opening; a crafted "secret" that does would make matching it costly.
   if (value.indexOf(value.slice(0, MIN_SECRET_LENGTH), 1) !== -1) return false;
-  if (WHOLE_VALUE.some((p) => p.exact.test(value) && (p.plausible?.(value) ?? true)) || PEM_BLOCK.test(value)) return true;
+  if (wholeValue().some((p) => p.exact.test(value) && (p.plausible?.(value) ?? true)) || PEM_BLOCK.test(value)) return true;
   const symbols = value.length - (value.match(/[A-Za-z0-9]/g)?.length ?? 0);
   return (
     value.length >= 20 &&

@@ -1,4 +1,4 @@
-import type { Phase, Policy } from './incident-input';
+import type { Phase, Policy, Trust } from './incident-input';
 
 // Who may make Leakstop act. Leakstop can take production credentials offline, and credential ids are
 // not secret, so a report alone proves nothing: only a source that checked the leak itself (a GitHub
@@ -6,8 +6,7 @@ import type { Phase, Policy } from './incident-input';
 // Leakstop act at once. Any other report opens the incident and maps the blast radius, but the first
 // step that changes anything waits for an approver, unless the inventory trusts that source.
 
-export const TRUST_LEVELS = ['authoritative', 'reported'] as const;
-export type Trust = (typeof TRUST_LEVELS)[number];
+export { TRUST_LEVELS, type Trust } from './incident-input';
 
 /** Where a report came from, as Leakstop's own trigger code established it (sealed; see domain/seal.ts). */
 export interface Origin {

@@ -22,7 +22,9 @@ export type Recognition =
   /** A real leak of this kind whose credential cannot be named from what arrived (why, for people). */
   | { unidentified: string }
   /** Understood, and nothing to act on (why, for the sender). */
-  | { ignore: string };
+  | { ignore: string }
+  /** Theirs, but the value is not what this kind expects: refused by field (what is wrong, for the sender). */
+  | { invalid: string };
 
 export interface CredentialKind {
   /** The provider id in inputs, inventories and search attributes, e.g. `aws-iam`. */

@@ -1,7 +1,7 @@
 import { ConfigError } from '../domain/inventory';
 import type { CredentialProvider, Deployer, SecretStore } from './types';
 
-/** Providers by kind. Activities look a provider up here; a new provider only registers itself. */
+/** Provider instances by kind, built from the provider modules (Catalog.registry). Activities look a provider up here. */
 export class Registry {
   private readonly credentials = new Map<string, CredentialProvider>();
   private readonly stores = new Map<string, SecretStore>();

@@ -12,8 +12,9 @@ import type {
   Verification,
 } from '../domain/results';
 
-// One small interface per role. A provider is a folder that implements one or more of them and is
-// registered by kind in worker/registry.ts. Activities only ever see these interfaces.
+// One small interface per role. A provider is a folder whose module (providers/module.ts) builds one or
+// more of them; providers/index.ts lists the modules, and the registry is built from that list
+// (providers/catalog.ts). Activities only ever see these interfaces.
 
 export interface IncidentContext {
   incidentId: string;
@@ -53,24 +54,10 @@ export interface CredentialProvider {
 }
 
 /**
- * What each field of a vault entry holds: a secret value, which is redacted wherever it appears once the
- * entry is written or read; or a fact about a credential (its public id, its owner, its scopes), which
- * people must be able to read in every log and report. A field is classified here before it can be stored.
+ * Secret material as the vault keeps it and stores receive it: field name → value. Which fields are
+ * secrets and which are facts is each provider module's to say (CredentialKind.materialFields).
  */
-export const MATERIAL_FIELDS = {
-  /** A token, leaked or new, as triggers hand it over (triggers/keep-secret.ts). */
-  secret: 'secret',
-  /** The secret half of an AWS access key. */
-  secretAccessKey: 'secret',
-  /** The public half of an AWS access key: shown as AKIA…WXYZ. */
-  accessKeyId: 'fact',
-  /** What identifying a GitHub token learned, kept because GitHub forgets it once the token is revoked. */
-  login: 'fact',
-  scopes: 'fact',
-} as const satisfies Record<string, 'secret' | 'fact'>;
-
-/** Secret material as the stores receive it: field name → value. */
-export type SecretMaterial = { [F in keyof typeof MATERIAL_FIELDS]?: string };
+export type SecretMaterial = Record<string, string | undefined>;
 
 export interface SecretStore {
   readonly kind: StoreSpec['kind'];
@@ -120,7 +107,7 @@ export interface PostMortemSink {
 
 /**
  * Holds a new credential's material between regenerate and the stores. Whatever it puts or gets, it
- * registers for redaction the secret fields only (MATERIAL_FIELDS), never the facts.
+ * registers for redaction the secret fields only (never what a provider module declares a fact).
  */
 export interface SecretVault {
   put(handle: string, material: SecretMaterial): Promise<void>;

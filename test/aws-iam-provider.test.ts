@@ -80,6 +80,6 @@ test('describe reports what it could not learn as unknown, with the reason, inst
   const leak = await leakedKey('desc');
   const { p } = provider();
   const b = await p.describe({ id: leak.keyId }, leak.user);
-  expect(b.policies).toEqual({ attached: [], inline: [], groups: [] });
-  expect(b.recentActivity).toEqual({ unknown: true, reason: expect.stringMatching(/^CloudTrail not available/) });
+  expect(b.facts.policies).toEqual({ attached: [], inline: [], groups: [] });
+  expect(b.facts.recentActivity).toEqual({ unknown: true, reason: expect.stringMatching(/^CloudTrail not available/) });
 });

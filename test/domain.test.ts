@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { redactId, redactText } from '../domain/credential';
 import { fingerprint, incidentIdFor } from '../domain/fingerprint';
-import { parseInventory, planFor } from '../domain/inventory';
+import { planFor } from '../domain/inventory';
+import { parseInventory } from '../providers';
 
 test('the example inventory in config/ parses and plans as its comments say', () => {
   const inv = parseInventory(readFileSync(path.join(__dirname, '..', 'config', 'leakstop.example.yaml'), 'utf8'), 'example');

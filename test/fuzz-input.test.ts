@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ValidationError } from '../domain/issues';
-import { IncidentInputSchema } from '../domain/schemas';
+import { catalog } from '../providers';
+
+const { IncidentInputSchema } = catalog;
 import { reportLeak } from '../triggers/incidents';
 import { INCIDENT_WORKFLOW_TYPE } from '../workflows/definitions';
 import { startWorker, uniqueQueue, useTemporal } from './support/env';

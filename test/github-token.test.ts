@@ -7,7 +7,7 @@ import {
   findGitHubTokens,
   redactGitHubToken,
   redactGitHubTokens,
-} from '../domain/github-token';
+} from '../providers/github/token-format';
 import { classicToken, fineGrainedToken, randomBase62 } from './github/tokens';
 
 describe('GitHub token formats', () => {

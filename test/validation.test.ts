@@ -3,9 +3,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { incidentIdFor } from '../domain/fingerprint';
-import { ConfigError, parseInventory } from '../domain/inventory';
+import { ConfigError } from '../domain/inventory';
+import { parseInventory } from '../providers';
 import { ValidationError, parseOrThrow } from '../domain/issues';
-import { IncidentInputSchema } from '../domain/schemas';
+import { catalog } from '../providers';
+
+const { IncidentInputSchema } = catalog;
 import { cli } from '../triggers/cli';
 import { reportLeak } from '../triggers/incidents';
 import { loadInventory } from '../worker/config';

@@ -11,7 +11,7 @@ import { ValidationError } from '../domain/issues';
 import { loadCodecKeys } from '../worker/codec';
 import { loadConfig } from '../worker/config';
 import { connectClient } from '../worker/temporal-client';
-import { sealerFor } from '../worker/wiring';
+import { Sealer } from '../domain/seal';
 import { IncidentControl } from './control';
 import { keepSecret } from './keep-secret';
 
@@ -75,7 +75,7 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
     keys,
   });
   const by = o.by ?? process.env.USER ?? 'cli';
-  const control = new IncidentControl(client, cfg.taskQueue, sealerFor(keys));
+  const control = new IncidentControl(client, cfg.taskQueue, Sealer.from(keys));
   try {
     switch (command) {
       case 'start': {

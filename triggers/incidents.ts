@@ -4,7 +4,8 @@ import { incidentIdFor } from '../domain/fingerprint';
 import { parseOrThrow, ValidationError } from '../domain/issues';
 import type { Sealer } from '../domain/seal';
 import type { Trust } from '../domain/trust';
-import { IncidentInputSchema, type IncidentInput, type ParsedIncidentInput } from '../domain/schemas';
+import type { IncidentInput, ParsedIncidentInput } from '../domain/schemas';
+import { catalog } from '../providers';
 import type { incidentWorkflow } from '../workflows';
 import { INCIDENT_WORKFLOW_TYPE, reportSignal, SA } from '../workflows/definitions';
 
@@ -28,7 +29,7 @@ export interface ReportOrigin {
  */
 export async function reportLeak(client: Client, taskQueue: string, raw: unknown, origin?: ReportOrigin): Promise<Started> {
   refuseControlFields(raw);
-  const parsed: ParsedIncidentInput = parseOrThrow(IncidentInputSchema, raw, 'incident input');
+  const parsed: ParsedIncidentInput = parseOrThrow(catalog.IncidentInputSchema, raw, 'incident input');
   const { exposure, provider, credentialId } = parsed;
   const input = origin
     ? { ...parsed, trust: origin.trust, seal: origin.sealer.seal({ provider, credentialId, source: exposure.source, trust: origin.trust, ...(exposure.alert ? { alert: exposure.alert } : {}) }) }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, parseInventory } from '../domain/inventory';
+import { ConfigError } from '../domain/inventory';
+import { parseInventory } from '../providers';
 import type { Inventory } from '../domain/schemas';
 import type { AwsConfig } from '../providers/aws/config';
 

@@ -3,23 +3,14 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Inventory } from '../domain/schemas';
 import type { AwsConfig } from '../providers/aws/config';
-import { AwsIamProvider } from '../providers/aws-iam/provider';
-import { SecretsManagerStore } from '../providers/aws-secrets-manager/store';
-import { SsmStore } from '../providers/aws-ssm/store';
+import { catalog } from '../providers';
 import { ConsoleNotifier } from '../providers/console-notifier/notifier';
-import { HttpDeployHook } from '../providers/http-deploy-hook/deployer';
 import { LocalFileVault } from '../providers/local-vault/vault';
 import { MarkdownFileSink } from '../providers/markdown-report/sink';
-import { Registry } from '../providers/registry';
 import type { Notifier, PostMortemSink } from '../providers/types';
 import { redact } from '../domain/redact';
-import { GitHubActionsSecretStore } from '../providers/github/actions-secrets';
-import { GitHubActionsVariableStore } from '../providers/github/actions-variables';
 import { GitHubSecretScanningAlerts } from '../providers/github/alerts';
-import { GitHubTokenProvider } from '../providers/github/credential';
-import { GitHubWorkflowDeployer } from '../providers/github/deployer';
 import { GitHubIssueSink } from '../providers/github/issue-sink';
-import { RevocationQueue } from '../providers/github/revocation-queue';
 import { Sealer } from '../domain/seal';
 import type { CodecKeys } from './codec';
 import { leakstopDataConverter } from './data-converter';
@@ -45,24 +36,23 @@ export interface DepsOptions {
   notifier?: Notifier;
   /** The payload keys: reports' seals are checked with a key derived from them. */
   keys: CodecKeys;
+  /** Settings for provider modules by name, given in code (tests, the demo); each module reads its own, else the environment. */
+  providerSettings?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Seals reports in triggers and checks them in workers, with the keys both already hold. */
-export const sealerFor = (keys: CodecKeys) => new Sealer(keys.keys, keys.active);
+export const sealerFor = (keys: CodecKeys) => Sealer.from(keys);
 
-/** The default provider set. A new provider is registered here by kind. */
+/** The one composition root of a worker: providers from the modules (providers/index.ts), sinks, notifier. */
 export function buildDeps(o: DepsOptions): ActivityDeps {
   const vault = new LocalFileVault(path.join(o.dataDir, 'vault'));
   const gh = { baseUrl: o.github?.baseUrl, auth: o.github?.token };
-  const registry = new Registry()
-    .addCredentialProvider(new AwsIamProvider(o.aws, vault))
-    .addCredentialProvider(new GitHubTokenProvider({ baseUrl: gh.baseUrl, revocations: new RevocationQueue({ baseUrl: gh.baseUrl }) }, vault))
-    .addStore(new SecretsManagerStore(o.aws))
-    .addStore(new SsmStore(o.aws))
-    .addStore(new GitHubActionsSecretStore(gh))
-    .addStore(new GitHubActionsVariableStore(gh))
-    .addDeployer(new HttpDeployHook())
-    .addDeployer(new GitHubWorkflowDeployer(gh));
+  const registry = catalog.registry({
+    vault,
+    env: o.env ?? process.env,
+    settings: { aws: o.aws, github: { baseUrl: o.github?.baseUrl, token: o.github?.token }, ...o.providerSettings },
+  });
   const sinks: PostMortemSink[] = [new MarkdownFileSink(o.reportsDir)];
   if (o.github?.postMortemRepository) sinks.push(new GitHubIssueSink({ ...gh, repository: o.github.postMortemRepository }));
   const alerts = o.github?.token ? new GitHubSecretScanningAlerts(gh) : undefined;

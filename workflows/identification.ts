@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { durationMs } from '../domain/duration';
 import { formatIssues } from '../domain/issues';
@@ -7,6 +7,10 @@ import { identifyUpdate, pendingQuery, type IdentifyRequest, type Pending } from
 type Activities = ReturnType<typeof createActivities>;
 const { reportLeak } = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 10 } });
 const { notify } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: { maximumAttempts: 5 } });
+const { checkIdentification } = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s', retry: { maximumAttempts: 3 } });
+
+/** 2026-11: the identified credential is checked by a local activity (the provider modules' kinds). */
+const CHECKED_BY_WORKER = 'identify-checked-by-worker';
 
 /**
  * "Needs identification": waits, escalating every escalateAfter, until a person says which credential
@@ -21,13 +25,26 @@ export async function identificationWorkflow(raw: unknown): Promise<Pending> {
   const incidentInput = (r: IdentifyRequest) => ({ provider: r.provider, credentialId: r.credentialId, exposure: p.exposure, requestedBy: r.by });
 
   setHandler(pendingQuery, () => state);
-  setHandler(identifyUpdate, (r) => ((request = r), 'identified; reporting the incident'), {
-    validator: (r) => {
-      if (request) throw new Error('already identified');
-      const check = schemas().IncidentInputSchema.safeParse(incidentInput(r));
-      if (!check.success) throw new Error(formatIssues(check.error));
+  setHandler(
+    identifyUpdate,
+    async (r) => {
+      // The credential kinds are the provider modules', which the workflow sandbox does not load: a local
+      // activity checks the named credential (2026-11, after 0.1.0; older histories never ran it).
+      if (patched(CHECKED_BY_WORKER)) {
+        const check = await checkIdentification(incidentInput(r));
+        if (!check.ok) throw ApplicationFailure.create({ type: 'ValidationError', nonRetryable: true, message: check.message.replace(/^incident input is invalid:\n/, '') });
+      }
+      if (request) throw ApplicationFailure.create({ type: 'ValidationError', nonRetryable: true, message: 'already identified' });
+      request = r;
+      return 'identified; reporting the incident';
     },
-  });
+    {
+      validator: (r) => {
+        if (request) throw new Error('already identified');
+        if (!r?.by) throw new Error('by: who identified it is required');
+      },
+    },
+  );
 
   const tell = (message: string, kind: 'waiting' | 'done') =>
     notify({
@@ -55,6 +72,5 @@ export async function identificationWorkflow(raw: unknown): Promise<Pending> {
 function schemas() {
   return {
     ...(require('../domain/pending-leak') as typeof import('../domain/pending-leak')),
-    ...(require('../domain/incident-input') as typeof import('../domain/incident-input')),
   };
 }

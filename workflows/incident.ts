@@ -209,13 +209,13 @@ async function joinReports(incident: Incident): Promise<void> {
     if (origin.trust === 'authoritative') incident.lift(`${report.exposure.source} (authoritative report)`);
   }
 }
-async function updateEnvironments(incident: Incident, fresh: NewCredential, ctx: () => Parameters<Activities['updateEnvironment']>[2]) {
+async function updateEnvironments(incident: Incident, fresh: NewCredential, ctx: () => Parameters<Activities['updateEnvironment']>[0]['ctx']) {
   const s = incident.state;
   await incident.enter('update-environments');
   await Promise.all(
     s.consumers.map(async (consumer) => {
       const step = `write ${consumer.name}`;
-      const w = await incident.step('update-environments', step, () => providerCalls.updateEnvironment(consumer, fresh.handle, ctx()));
+      const w = await incident.step('update-environments', step, () => providerCalls.updateEnvironment({ provider: s.input.provider, consumer, handle: fresh.handle, ctx: ctx() }));
       if (w === SKIPPED) return;
       s.storeWrites.push(w);
       incident.record('update-environments', step, `${w.store} ${w.key} version ${w.version}${w.changed ? '' : ' (already current)'}`);

@@ -23,6 +23,7 @@ import { redactId } from '../../domain/credential';
 import { redact } from '../../domain/redact';
 import type { ActionResult, BlastRadius, Identification, Known, NewCredential, Verification } from '../../domain/results';
 import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
+import type { AwsBlastRadiusFacts } from './kind';
 import { PermanentError, type CredentialProvider, type IncidentContext, type LeakedCredential, type SecretVault } from '../types';
 
 const QUARANTINE_POLICY = 'LeakstopQuarantine';
@@ -76,14 +77,14 @@ export class AwsIamProvider implements CredentialProvider {
       known('CloudTrail', () => this.recentEvents(keyId)),
       this.keys(owner),
     ]);
-    return {
-      owner,
+    const facts: AwsBlastRadiusFacts = {
       policies,
       recentActivity,
       otherKeys: keys
         .filter((k) => k.AccessKeyId !== keyId)
         .map((k) => ({ id: k.AccessKeyId!, status: k.Status ?? 'unknown', createdAt: k.CreateDate?.toISOString() })),
     };
+    return { owner, facts: { ...facts } };
   }
 
   async contain({ id: keyId }: LeakedCredential, owner: string, ctx: IncidentContext, known?: Identification): Promise<ActionResult> {

@@ -8,6 +8,7 @@ import {
 import { redact } from '../../domain/redact';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer } from '../../domain/schemas';
+import type { SecretsManagerSpec } from './spec';
 import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 
@@ -50,7 +51,7 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   private client(consumer: ResolvedConsumer): SecretsManagerClient {
-    return this.clients(consumer.storeSpec.kind === 'aws-secrets-manager' ? consumer.storeSpec.region : undefined);
+    return this.clients(consumer.storeSpec.kind === 'aws-secrets-manager' ? (consumer.storeSpec as SecretsManagerSpec).region : undefined);
   }
 }
 

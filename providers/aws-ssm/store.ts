@@ -2,6 +2,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { redact } from '../../domain/redact';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer } from '../../domain/schemas';
+import type { SsmSpec } from './spec';
 import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 
@@ -22,7 +23,7 @@ export class SsmStore implements SecretStore {
     const base = { consumer: consumer.name, store: consumer.store, key: consumer.key };
     const current = await this.current(client, consumer.key);
     if (current?.Value === value) return { ...base, version: String(current.Version), changed: false };
-    const kmsKeyId = consumer.storeSpec.kind === 'aws-ssm' ? consumer.storeSpec.kmsKeyId : undefined;
+    const kmsKeyId = consumer.storeSpec.kind === 'aws-ssm' ? (consumer.storeSpec as SsmSpec).kmsKeyId : undefined;
     try {
       const r = await client.send(
         new PutParameterCommand({ Name: consumer.key, Value: value, Type: 'SecureString', Overwrite: true, ...(kmsKeyId ? { KeyId: kmsKeyId } : {}) }),
@@ -47,6 +48,6 @@ export class SsmStore implements SecretStore {
   }
 
   private client(consumer: ResolvedConsumer): SSMClient {
-    return this.clients(consumer.storeSpec.kind === 'aws-ssm' ? consumer.storeSpec.region : undefined);
+    return this.clients(consumer.storeSpec.kind === 'aws-ssm' ? (consumer.storeSpec as SsmSpec).region : undefined);
   }
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 /** How every AWS client is built: real SDK clients, with an endpoint override for local emulators. */
@@ -43,3 +44,12 @@ export function perRegion<C>(cfg: AwsConfig, make: (config: ReturnType<typeof cl
 
 /** undefined for "not found" (the value does not exist yet); every other error goes on. */
 export const orNotFound = (err: unknown) => (awsErrorReason(err) === 'not-found' ? undefined : Promise.reject(err));
+
+/** The AWS settings a module uses: given in code (tests, the demo) under `aws`, else from the environment. */
+export function awsSettings(ctx: { env: NodeJS.ProcessEnv; settings: Record<string, unknown> }): AwsConfig {
+  const given = ctx.settings.aws as AwsConfig | undefined;
+  if (given) return given;
+  return { region: ctx.env.AWS_REGION || ctx.env.AWS_DEFAULT_REGION || 'us-east-1', endpoint: ctx.env.LEAKSTOP_AWS_ENDPOINT || undefined };
+}
+
+export const awsRegion = () => z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');

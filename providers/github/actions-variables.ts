@@ -1,4 +1,4 @@
-import { findGitHubTokens } from '../../domain/github-token';
+import { findGitHubTokens } from './token-format';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';

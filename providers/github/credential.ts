@@ -1,8 +1,8 @@
-import type { ProviderKind } from '../../domain/credential';
-import { detectGitHubToken, GITHUB_TOKEN_KIND_LABELS, redactGitHubToken, type GitHubTokenKind } from '../../domain/github-token';
+import { detectGitHubToken, GITHUB_TOKEN_KIND_LABELS, redactGitHubToken, type GitHubTokenKind } from './token-format';
 import type { ActionResult, BlastRadius, Identification, Known, NewCredential, Verification } from '../../domain/results';
 import { PermanentError, type CredentialProvider, type IncidentContext, type LeakedCredential, type ManualStep, type SecretVault } from '../types';
 import { createGitHubClient, httpStatus, webUrlFor } from './client';
+import type { GitHubBlastRadiusFacts } from './kind';
 import { RevocationQueue } from './revocation-queue';
 import { probeToken, type TokenState } from './token-probe';
 
@@ -35,7 +35,7 @@ const NO_ACTIVITY_API =
  * so regeneration is a manual step for a person.
  */
 export class GitHubTokenProvider implements CredentialProvider {
-  readonly kind: ProviderKind = 'github-token';
+  readonly kind = 'github-token';
   private readonly revocations: RevocationQueue;
   private readonly webUrl: string;
 
@@ -73,10 +73,10 @@ export class GitHubTokenProvider implements CredentialProvider {
     const scopes = state.live && state.user ? state.scopes : (await this.facts(cred)).scopes;
     return {
       owner,
-      policies: scopes ? { attached: scopes, inline: [], groups: [] } : { unknown: true, reason: permissionsUnknown(kind, state.live) },
-      recentActivity: { unknown: true, reason: NO_ACTIVITY_API },
-      // GitHub does not list a user's other tokens through the API.
-      otherKeys: [],
+      facts: {
+        scopes: scopes ?? { unknown: true, reason: permissionsUnknown(kind, state.live) },
+        recentActivity: { unknown: true, reason: NO_ACTIVITY_API },
+      } satisfies GitHubBlastRadiusFacts,
     };
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { redactGitHubTokens } from '../../domain/github-token';
+import { redactGitHubTokens } from './token-format';
 import type { PostMortemSink } from '../types';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client';
 import { permanentFor } from './permanent-errors';

@@ -3,11 +3,11 @@ import {
   GitHubWorkflowDeployerSpecSchema,
   type GitHubStoreSpec,
   type GitHubWorkflowDeployerSpec,
-} from '../../domain/github-specs';
+} from './spec-schemas';
 import type { DeployerSpec, ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import { PermanentError } from '../types';
 
-export * from '../../domain/github-specs';
+export * from './spec-schemas';
 
 /** A consumer whose store is a GitHub one (what ResolvedConsumer becomes once the schemas are merged). */
 export type GitHubStoreConsumer<S extends GitHubStoreSpec = GitHubStoreSpec> = Omit<ResolvedConsumer, 'storeSpec'> & { storeSpec: S };

@@ -3,6 +3,7 @@ import { foreignOrigin, originOf } from '../../domain/origin';
 import { redact } from '../../domain/redact';
 import type { DeployHandle, DeployResult } from '../../domain/results';
 import type { DeployerSpec, ResolvedConsumer } from '../../domain/schemas';
+import type { HttpHookSpec as HookSpec } from './spec';
 import { PermanentError, type Deployer, type IncidentContext } from '../types';
 
 /**
@@ -70,11 +71,9 @@ export class HttpDeployHook implements Deployer {
   }
 }
 
-type HookSpec = Extract<DeployerSpec, { kind: 'http-hook' }>;
-
 function hookSpec(spec: DeployerSpec | undefined): HookSpec {
   if (spec?.kind !== 'http-hook') throw new PermanentError(`not an http-hook deployer: ${spec?.kind}`, 'invalid');
-  return spec;
+  return spec as HookSpec;
 }
 
 /** The status URL, resolved against the hook's URL, if it stays on the hook's origin. */

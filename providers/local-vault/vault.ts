@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { registerSecret } from '../../domain/redact';
-import { MATERIAL_FIELDS, type SecretMaterial, type SecretVault } from '../types';
+import { catalog } from '..';
+import type { SecretMaterial, SecretVault } from '../types';
 
 /**
  * Keeps a new credential between regenerate and the stores, encrypted (AES-256-GCM) on local disk,
@@ -63,6 +64,6 @@ export class LocalFileVault implements SecretVault {
  */
 function registerSecrets(material: SecretMaterial): void {
   for (const [field, value] of Object.entries(material)) {
-    if (MATERIAL_FIELDS[field as keyof typeof MATERIAL_FIELDS] !== 'fact') registerSecret(value);
+    if (!catalog.isFact(field)) registerSecret(value);
   }
 }

@@ -1,6 +1,10 @@
 import { markdownCode, markdownTableCell, markdownText, mermaidText } from '../../domain/escape';
 import type { IncidentState } from '../../domain/incident';
 import { renderPostMortem } from '../../domain/report';
+import { catalog } from '../../providers';
+
+/** As the writePostMortem activity renders it: the AWS module renders its own blast-radius facts. */
+const rendered = (s: IncidentState) => renderPostMortem(s, catalog.credential('aws-iam').renderBlastRadius(s.blastRadius!.facts));
 import { PolicySchema } from '../../domain/schemas';
 import { GitHubIssueSink } from '../../providers/github/issue-sink';
 import { FakeGitHub } from '../github/server';
@@ -43,9 +47,11 @@ function hostileState(): IncidentState {
     identification: { owner: 'svc_billing', status: 'active', lastUsed: { at: at(-60), service: 's3 *bold*', region: 'us-east-1' } },
     blastRadius: {
       owner: 'svc_billing',
-      policies: { attached: ['Admin<script>'], inline: ['[x](http://evil.example)'], groups: [] },
-      recentActivity: [{ at: at(-30), event: 'GetObject\n# Owned' }],
-      otherKeys: [],
+      facts: {
+        policies: { attached: ['Admin<script>'], inline: ['[x](http://evil.example)'], groups: [] },
+        recentActivity: [{ at: at(-30), event: 'GetObject\n# Owned' }],
+        otherKeys: [],
+      },
     },
     consumers: [],
     storeWrites: [{ consumer: 'api', store: 'aws-secrets-manager', key: 'svc/`api`', version: 'v1', changed: true }],
@@ -122,7 +128,7 @@ function expectInert(md: string) {
 }
 
 test('hostile exposure, notes, reporter and step details render as inert text in the post-mortem', () => {
-  const md = renderPostMortem(hostileState());
+  const md = rendered(hostileState());
   expectInert(md);
   // The values are still there for people to read, as text.
   expect(md).toContain('Revoked: yes');
@@ -135,7 +141,7 @@ test('the same hostile post-mortem filed as a GitHub issue pings nobody and link
     const auth = classicToken();
     gh.addToken(auth, { login: 'leakstop-bot', kind: 'classic-pat', scopes: ['repo'] });
     const sink = new GitHubIssueSink({ baseUrl: gh.url, auth, repository: 'acme/security' });
-    await sink.open('leak-aws-0123456789abcdef', renderPostMortem(hostileState()));
+    await sink.open('leak-aws-0123456789abcdef', rendered(hostileState()));
     const [issue] = gh.issues('acme/security');
     expectInert(issue!.body!);
   } finally {

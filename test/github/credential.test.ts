@@ -33,7 +33,7 @@ describe('GitHubTokenProvider against a GitHub REST server', () => {
     const cred = await leak(classicToken(), { scopes: ['repo', 'workflow'] });
     await expect(provider.identify(cred)).resolves.toMatchObject({ owner: 'octocat', status: 'active', lastUsed: { unknown: true } });
     const radius = await provider.describe(cred, 'octocat');
-    expect(radius).toMatchObject({ owner: 'octocat', policies: { attached: ['repo', 'workflow'] }, recentActivity: { unknown: true }, otherKeys: [] });
+    expect(radius).toMatchObject({ owner: 'octocat', facts: { scopes: ['repo', 'workflow'], recentActivity: { unknown: true } } });
     expect(gh.count('GET', '/user')).toBe(2);
   });
 

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
-import type { GitHubTokenKind } from '../../domain/github-token';
+import type { GitHubTokenKind } from '../../providers/github/token-format';
 import type { Account, AlertFixture, IssueFixture } from './fixtures';
 import { HttpError, type FakeRequest } from './router';
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sodium from 'libsodium-wrappers';
-import type { GitHubTokenKind } from '../../domain/github-token';
+import type { GitHubTokenKind } from '../../providers/github/token-format';
 import { FakeGitHubState, type IssueRecord, type WorkflowRecord } from './fake-state';
 import type { AlertFixture, CommitLocation } from './fixtures';
 import { OpenApiContract } from './openapi-contract';

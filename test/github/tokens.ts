@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { classicChecksum, type GitHubTokenKind } from '../../domain/github-token';
+import { classicChecksum, type GitHubTokenKind } from '../../providers/github/token-format';
 
 // Tokens are assembled at run time from pieces: a token-shaped literal in the repository would trip
 // the pre-commit secret check (and would be indistinguishable from a real leak).

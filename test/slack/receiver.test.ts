@@ -1,4 +1,4 @@
-import { PROVIDERS } from '../../domain/credential';
+import { catalog } from '../../providers';
 import { randomInt } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { incidentIdFor } from '../../domain/fingerprint';
@@ -93,7 +93,7 @@ test('status names what it cannot find and never echoes what it does not recogni
 test('a secret pasted into the command is never repeated, and the form opens empty', async () => {
   const { responseId, view } = await openReportForm(`report ${AWS_SECRET}`);
   const [said] = await h.answers(responseId);
-  expect(said).toContain('a secret was pasted and not stored; report the access key id instead');
+  expect(said).toContain("a secret was pasted and not stored; report the credential's id instead (AWS: the access key id (AKIA…)");
   expect(JSON.stringify(view)).not.toContain('wJalr');
   const status = await h.command(`status ghp_${'a1B2c3D4e5'.repeat(4)}`, REPORTER);
   expect((await h.answers(status.responseId))[0]).toMatch(/a secret was pasted and not stored/);
@@ -110,14 +110,14 @@ test('an invalid report comes back as field errors on the form and starts nothin
   expect(bad.status).toBe(200);
   expect(bad.json).toEqual({
     response_action: 'errors',
-    errors: { provider: `must be one of: ${PROVIDERS.join(', ')}`, where: 'give a URL (https://…) or a repository (owner/name)' },
+    errors: { provider: `must be one of: ${catalog.kinds.join(', ')}`, where: 'give a URL (https://…) or a repository (owner/name)' },
   });
 
   const wrongId = await h.interact(viewSubmission(view, reportValues({ credential: 'AKIA-not-a-key', where: 'https://example.com/paste/1' }), REPORTER));
   expect(wrongId.json).toEqual({ response_action: 'errors', errors: { credential: expect.stringMatching(/must be an AWS access key id/) } });
 
   const pasted = await h.interact(viewSubmission(view, reportValues({ credential: AWS_SECRET }), REPORTER));
-  expect(pasted.json).toEqual({ response_action: 'errors', errors: { credential: expect.stringMatching(/^a secret was pasted and not stored; report the access key id instead/) } });
+  expect(pasted.json).toEqual({ response_action: 'errors', errors: { credential: expect.stringMatching(/^a secret was pasted and not stored; report the credential's id instead \(AWS: the access key id/) } });
   expect(pasted.body).not.toContain('wJalr');
 
   const alertUrl = await h.interact(viewSubmission(view, reportValues({ credential: 'https://github.com/acme/api/security/secret-scanning/1' }), REPORTER));

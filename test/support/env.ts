@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { parseInventory } from '../../domain/inventory';
+import { parseInventory } from '../../providers';
 import type { Inventory } from '../../domain/schemas';
 import type { AwsConfig } from '../../providers/aws/config';
 import type { IncidentEvent, Notifier } from '../../providers/types';

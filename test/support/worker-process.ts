@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, type ActivityInterceptorsFactory } from '@temporalio/worker';
-import { parseInventory } from '../../domain/inventory';
+import { parseInventory } from '../../providers';
 import { createLogger, installTemporalLogging } from '../../worker/log';
 import { buildDeps, createWorker } from '../../worker/wiring';
 import { awsConfig, codecKeys, testEnv } from './env';

@@ -1,4 +1,4 @@
-import { PROVIDERS } from '../../domain/credential';
+import { catalog } from '../../providers';
 import { githubAlert, githubAlertEvent, githubLocationEvent, githubPing, nextAlertNumber } from './fixtures';
 import { newKeyId, SECRETS, signedGitHub, startHarness, type Harness } from './harness';
 
@@ -122,7 +122,7 @@ test('a GitHub token goes to the github-token provider when Leakstop has one, an
   const body = JSON.stringify(githubAlertEvent({ number, secretType: 'github_personal_access_token' }));
   const reply = await h.post('/webhooks/github', body, signedGitHub('secret_scanning_alert', body));
 
-  if ((PROVIDERS as readonly string[]).includes('github-token')) {
+  if (catalog.has('github-token')) {
     expect(reply.status).toBe(202);
     expect(h.kept).toContainEqual({ provider: 'github-token', secret: token });
     expect(h.reports.at(-1)).toMatchObject({ provider: 'github-token', credentialId: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) });

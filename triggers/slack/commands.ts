@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { redactId } from '../../domain/credential';
 import { incidentIdFor } from '../../domain/fingerprint';
 import { severityOf, type IncidentState } from '../../domain/incident';
-import { AWS_PATTERNS } from '../../domain/secret-patterns';
+import { catalog } from '../../providers';
 import type { Phase } from '../../domain/incident-input';
 import { recordRefusal, refusal, type SlackDeps } from './deps';
 import { reportView } from './report-modal';
@@ -12,7 +12,8 @@ import { findSecret, pastedSecretMessage } from './secrets';
 // The slash command: `report` opens the modal, `status [incident]`, `list`, `tighten`, `help`.
 // Every answer is ephemeral: incident details go to whoever asked, not to the channel.
 
-const AWS_KEY_ID = new RegExp(`^${AWS_PATTERNS.accessKeyId}$`);
+/** An id some credential kind accepts as it is (an AWS key id): the form may show it prefilled. */
+const isCredentialId = (arg: string) => catalog.kinds.some((k) => !catalog.credential(k).checkId(arg));
 const INCIDENT_ID = /^leak-[a-z0-9-]+-[0-9a-f]{16}$/;
 
 export function registerCommands(app: App, deps: SlackDeps): void {
@@ -29,7 +30,7 @@ export function registerCommands(app: App, deps: SlackDeps): void {
             await recordRefusal(deps, undefined, command.user_id, 'report an incident');
             return void (await say(refusal('report incidents')));
           }
-          const prefill = !secret && arg && AWS_KEY_ID.test(arg) ? arg : undefined;
+          const prefill = !secret && arg && isCredentialId(arg) ? arg : undefined;
           // The trigger_id expires three seconds after the command: open the form before anything else.
           await client.views.open({ trigger_id: command.trigger_id, view: reportView({ responseUrl: command.response_url, channel: command.channel_id }, prefill) });
           if (secret) await say(pastedSecretMessage(secret));
@@ -86,7 +87,8 @@ async function list(deps: SlackDeps, say: (text: string) => Promise<unknown>): P
 
 async function status(deps: SlackDeps, arg: string, say: (text: string) => Promise<unknown>): Promise<void> {
   // The argument is only echoed once recognised: free text could be anything.
-  const incidentId = INCIDENT_ID.test(arg) ? arg : AWS_KEY_ID.test(arg) ? incidentIdFor('aws-iam', arg) : undefined;
+  const kind = INCIDENT_ID.test(arg) ? undefined : catalog.kinds.find((k) => !catalog.credential(k).checkId(arg));
+  const incidentId = INCIDENT_ID.test(arg) ? arg : kind ? incidentIdFor(kind, arg) : undefined;
   if (!incidentId) return void (await say('Give an incident id (leak-aws-…) or an access key id (AKIA…).'));
   try {
     await say(summary(await deps.control.status(incidentId)));

@@ -1,9 +1,7 @@
 import type { View } from '@slack/web-api';
 import type { ViewStateValue } from '@slack/bolt';
-import { PROVIDERS } from '../../domain/credential';
-import { secretId } from '../../domain/fingerprint';
-import { detectGitHubToken } from '../../domain/github-token';
-import { IncidentInputSchema, SEVERITIES, type IncidentInput } from '../../domain/schemas';
+import { SEVERITIES, type IncidentInput } from '../../domain/schemas';
+import { catalog } from '../../providers';
 import { encodeContext, type ViewContext } from './reply';
 import { findSecret, pastedSecretMessage } from './secrets';
 
@@ -32,13 +30,13 @@ export function reportView(context: ViewContext, prefill?: string): View {
         type: 'input',
         block_id: BLOCK.provider,
         label: { type: 'plain_text', text: 'Provider' },
-        element: { type: 'static_select', action_id: VALUE, options: PROVIDERS.map((p) => option(p)), initial_option: option(PROVIDERS[0]) },
+        element: { type: 'static_select', action_id: VALUE, options: catalog.kinds.map((p) => option(p)), initial_option: option(catalog.kinds[0]) },
       },
       {
         type: 'input',
         block_id: BLOCK.credential,
         label: { type: 'plain_text', text: 'Credential id' },
-        hint: { type: 'plain_text', text: 'AWS: the access key id (AKIA…), never the secret. GitHub: the leaked token itself; it is kept in the vault, never shown.' },
+        hint: { type: 'plain_text', text: catalog.kinds.map((k) => catalog.credential(k).reportHint).join(' ') },
         element: {
           type: 'plain_text_input',
           action_id: VALUE,
@@ -90,12 +88,12 @@ export function readReport(values: Values, requestedBy: string): ReportReading {
 
   let credentialId = text(BLOCK.credential);
   const where = text(BLOCK.where);
-  // A GitHub token has no public id: the pasted token is what identifies it. It goes to the vault
-  // (the submission handler keeps it) and is named only by its hash from here on.
+  // A token has no public id: the pasted token is what identifies it. Its module recognises it; it goes to
+  // the vault (the submission handler keeps it) and is named only by its hash from here on.
   const provider = field(BLOCK.provider)?.selected_option?.value;
-  const token = provider === 'github-token' && credentialId ? detectGitHubToken(credentialId) : undefined;
-  const pastedToken = token?.valid ? credentialId : undefined;
-  if (pastedToken) credentialId = secretId(pastedToken);
+  const pasted = provider && credentialId ? catalog.recognise({ scanner: 'pasted', kind: provider, raw: credentialId })?.recognition : undefined;
+  const pastedToken = pasted && 'secret' in pasted && pasted.secret ? pasted.secret : undefined;
+  if (pastedToken && pasted && 'credentialId' in pasted) credentialId = pasted.credentialId;
   for (const [b, v] of [[BLOCK.credential, credentialId], [BLOCK.where, where]] as const) {
     const secret = v && findSecret(v);
     if (secret) add(b, pastedSecretMessage(secret));
@@ -125,7 +123,7 @@ export function readReport(values: Values, requestedBy: string): ReportReading {
     requestedBy,
     ...(severity ? { severity } : {}),
   };
-  const parsed = IncidentInputSchema.safeParse(input);
+  const parsed = catalog.IncidentInputSchema.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const b = blockFor(issue.path);

@@ -1,18 +1,12 @@
-import { AWS_PATTERNS, entropy, GITHUB_PATTERNS, PRIVATE_KEY_PATTERNS, SLACK_PATTERNS, switches } from '../../domain/secret-patterns';
+import { entropy, leakPatterns, switches } from '../../domain/secret-patterns';
+import { catalog } from '../../providers';
 
 // People under pressure paste the secret instead of its id. Whatever looks like a secret is
 // never repeated back to Slack, never logged and never passed on; the reply only says it happened.
+// The formats are the provider modules' (the same ones redaction masks), plus anything long and random.
 
-export type PastedSecret = 'aws-secret-key' | 'github-token' | 'slack-token' | 'private-key' | 'high-entropy';
-
-// Each provider's formats, from the one list redaction masks too.
-const PATTERNS: [PastedSecret, RegExp][] = [
-  ['private-key', new RegExp(PRIVATE_KEY_PATTERNS.leaks['private-key'].source)],
-  ...Object.values(GITHUB_PATTERNS.leaks).map((p): [PastedSecret, RegExp] => ['github-token', new RegExp(p.source)]),
-  ...Object.values(SLACK_PATTERNS.leaks).map((p): [PastedSecret, RegExp] => ['slack-token', new RegExp(p.source)]),
-];
-
-const AWS_SECRET = new RegExp(AWS_PATTERNS.leaks['aws-secret-access-key'].source, 'g');
+/** The format that matched (a provider module's pattern name, `private-key`), or `high-entropy`. */
+export type PastedSecret = string;
 
 export { entropy, switches };
 
@@ -20,9 +14,10 @@ export { entropy, switches };
 const mixed = (s: string) => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
 
 export function findSecret(text: string): PastedSecret | undefined {
-  for (const [kind, re] of PATTERNS) if (re.test(text)) return kind;
-  for (const m of text.matchAll(AWS_SECRET)) {
-    if (/[A-Z]/.test(m[0]) && /[a-z]/.test(m[0]) && entropy(m[0]) >= 4.0 && switches(m[0]) >= 0.3) return 'aws-secret-key';
+  for (const [kind, p] of leakPatterns()) {
+    for (const m of text.matchAll(new RegExp(p.source, 'g'))) {
+      if ((p.plausible?.(m[0]) ?? true) && (p.pasted?.(m[0]) ?? true)) return kind;
+    }
   }
   // Anything else long and random, including a token inside a URL's path or query.
   for (const part of text.split(/[\s/?&#=:@,;'"`<>()[\]{}]+/)) {
@@ -31,8 +26,10 @@ export function findSecret(text: string): PastedSecret | undefined {
   return undefined;
 }
 
+/** What to report instead: the hint of the credential kind whose format was pasted, when one is known. */
 export function pastedSecretMessage(kind: PastedSecret): string {
-  return kind === 'aws-secret-key'
-    ? 'a secret was pasted and not stored; report the access key id instead (AKIA…)'
+  const owner = catalog.kinds.map((k) => catalog.credential(k)).find((c) => kind in c.patterns);
+  return owner
+    ? `a secret was pasted and not stored; report the credential's id instead (${owner.reportHint})`
     : "a secret was pasted and not stored; report the credential's id instead, never its value";
 }

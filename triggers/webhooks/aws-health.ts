@@ -1,7 +1,7 @@
 import type { WebhookDeps } from './deps';
 import { acceptedAll, ignored, type Endpoint } from './endpoint';
 import { exposure, isoTime, notes } from './exposure';
-import { awsKeyIdIn } from './identify';
+import { awsKeyIdIn } from '../../providers/aws-iam/kind';
 import { reportAll } from './reporting';
 import { invalid, parseJson, parsePayload } from './request';
 import { AwsHealthEventSchema } from './schemas';

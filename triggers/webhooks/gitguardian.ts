@@ -1,3 +1,4 @@
+import { catalog } from '../../providers';
 import type { WebhookDeps } from './deps';
 import { accepted, ignored, pendingFor, unidentified, type Endpoint } from './endpoint';
 import { exposure, isoTime, notes, type ExposureInput } from './exposure';
@@ -9,8 +10,6 @@ import { gitguardianDeliveryKey, gitguardianSignature } from './signatures';
 /** The events that mean "a secret is (again) exposed"; assignment, notes, severity changes are not. */
 const LEAK_ACTIONS = ['incident_triggered', 'incident_reopened', 'incident_regression', 'new_occurrence'];
 
-/** GitGuardian detectors (incident.detector.name) Leakstop has a provider for. */
-const PROVIDER_OF_DETECTOR = new Map([['aws_iam', 'aws-iam']]);
 
 export function gitguardianEndpoint(deps: WebhookDeps): Endpoint {
   return {
@@ -25,7 +24,8 @@ export function gitguardianEndpoint(deps: WebhookDeps): Endpoint {
       const e = parsePayload(GitGuardianEventSchema, payload);
       if (!LEAK_ACTIONS.includes(e.action)) return ignored(`action ${JSON.stringify(e.action.slice(0, 80))} does not expose a secret`);
       const { incident } = e;
-      const provider = PROVIDER_OF_DETECTOR.get(incident.detector.name);
+      // The provider modules say which GitGuardian detectors are theirs.
+      const provider = catalog.forScanner('gitguardian', incident.detector.name)?.kind;
       const detector = incident.detector.display_name ?? incident.detector.name;
       if (!provider) return ignored(`Leakstop has no provider for GitGuardian detector ${JSON.stringify(incident.detector.name.slice(0, 80))}`);
 

@@ -1,5 +1,5 @@
 import { fieldPath } from '../../domain/issues';
-import { IncidentInputSchema } from '../../domain/schemas';
+import { catalog } from '../../providers';
 import type { Trust } from '../../domain/trust';
 import type { Started, WebhookDeps } from './deps';
 import { upstream } from './endpoint';
@@ -35,7 +35,7 @@ const trustOf = (d: Draft): Trust => (d.verified || AUTHORITATIVE_SOURCES.has(St
  */
 export async function reportAll(deps: Pick<WebhookDeps, 'report' | 'keepSecret'>, drafts: readonly Draft[]): Promise<Started[]> {
   const problems = drafts.flatMap((d) => {
-    const result = check(IncidentInputSchema, d.input, d.at);
+    const result = check(catalog.IncidentInputSchema, d.input, d.at);
     const claimed = CONTROL.filter((f) => f in d.input).map((f) => ({ field: fieldPath([...(d.at ?? []), f], 'body'), message: "set only by Leakstop, from where the report came in; leave it out" }));
     return [...claimed, ...('problems' in result ? result.problems : [])];
   });

@@ -1,18 +1,12 @@
 import { fieldPath } from '../../domain/issues';
 import { exposure, notes } from './exposure';
-import { awsKeyIdIn, githubTokenId, hasProvider, noProvider } from './identify';
+import { catalog } from '../../providers';
 import type { Draft } from './reporting';
 import { check, type Problem } from './request';
 import { TruffleHogFindingSchema, type TruffleHogFinding } from './schemas';
 
 /** What one document of a delivery turns into. */
 export type Plan = { draft: Draft } | { ignore: string } | { problems: Problem[] };
-
-/** TruffleHog detectors Leakstop has a provider for, by name and by number (proto/detectors.proto). */
-const DETECTORS = new Map([
-  ['AWS', { type: 2, provider: 'aws-iam' }],
-  ['Github', { type: 8, provider: 'github-token' }],
-]);
 
 export function isTruffleHogFinding(value: unknown): boolean {
   return typeof value === 'object' && value !== null && ('DetectorName' in value || 'DetectorType' in value);
@@ -27,32 +21,28 @@ export function planFinding(value: unknown, at: PropertyKey[], unverified: 'igno
   if ('problems' in result) return result;
   const finding = result.data;
   const name = detectorName(finding);
-  const detector = name === undefined ? undefined : DETECTORS.get(name);
-  if (!name || !detector) return { ignore: `Leakstop has no provider for TruffleHog detector ${JSON.stringify((name ?? 'unknown').slice(0, 80))}` };
-  if (!hasProvider(detector.provider)) return { ignore: noProvider(detector.provider, `TruffleHog detector ${name}`) };
+  // The provider modules say which detectors are theirs (by name or by number, proto/detectors.proto).
+  const kind = name !== undefined ? catalog.forScanner('trufflehog', name) : typeof finding.DetectorType === 'number' ? catalog.forScanner('trufflehog', finding.DetectorType) : undefined;
+  const label = name ?? String(finding.DetectorType ?? 'unknown');
+  if (!kind) return { ignore: `Leakstop has no provider for TruffleHog detector ${JSON.stringify(label.slice(0, 80))}` };
   if (finding.Verified !== true && unverified === 'ignore') {
-    return { ignore: `TruffleHog ${name} finding not verified live: ignored (the inventory's trust.unverifiedFindings: report would open an incident that waits for an approver)` };
+    return { ignore: `TruffleHog ${label} finding not verified live: ignored (the inventory's trust.unverifiedFindings: report would open an incident that waits for an approver)` };
   }
   const raw = finding.Raw;
-  if (!raw) return { problems: [{ field: fieldPath([...at, 'Raw'], 'body'), message: `required for ${name} findings` }] };
+  if (!raw) return { problems: [{ field: fieldPath([...at, 'Raw'], 'body'), message: `required for ${label} findings` }] };
 
-  const common = { exposure: exposureOf(finding, name), requestedBy: 'generic:trufflehog' };
-  const verified = finding.Verified === true;
-  if (detector.provider === 'github-token') {
-    return { draft: { at, input: { provider: 'github-token', credentialId: githubTokenId(raw), ...common }, secret: raw, verified } };
-  }
-  // TruffleHog's AWS detector also reports ABIA (STS bearer) and ACCA ids, which no IAM call can contain.
-  if (/^(ABIA|ACCA)/.test(raw)) return { ignore: 'an AWS ABIA/ACCA credential is not an IAM access key' };
-  const keyId = awsKeyIdIn(raw);
-  if (keyId !== raw) return { problems: [{ field: fieldPath([...at, 'Raw'], 'body'), message: 'must be an AWS access key id (AKIA… or ASIA…)' }] };
-  return { draft: { at, input: { provider: 'aws-iam', credentialId: keyId, ...common }, verified } };
+  const r = kind.recognise({ scanner: 'trufflehog', type: label, raw });
+  if ('ignore' in r) return { ignore: r.ignore };
+  if ('invalid' in r) return { problems: [{ field: fieldPath([...at, 'Raw'], 'body'), message: r.invalid }] };
+  if ('unidentified' in r) return { ignore: `TruffleHog ${label} finding: ${r.unidentified}` };
+  const input = { provider: kind.kind, credentialId: r.credentialId, exposure: exposureOf(finding, label), requestedBy: 'generic:trufflehog' };
+  return { draft: { at, input, ...(r.secret !== undefined ? { secret: r.secret } : {}), verified: finding.Verified === true } };
 }
 
 function detectorName(finding: TruffleHogFinding): string | undefined {
   if (finding.DetectorName) return finding.DetectorName;
   const type = finding.DetectorType;
-  if (typeof type === 'string') return type;
-  return [...DETECTORS].find(([, d]) => d.type === type)?.[0];
+  return typeof type === 'string' ? type : undefined;
 }
 
 function exposureOf(finding: TruffleHogFinding, detector: string) {

@@ -1,4 +1,4 @@
-import { GITHUB_PATTERNS } from './secret-patterns';
+import { GITHUB_PATTERNS } from './patterns';
 
 // Recognises GitHub tokens by their published formats. Pure and dependency-free, so triggers, providers
 // and workflows can all use it.

@@ -1,0 +1,22 @@
+import { awsIamModule } from './aws-iam';
+import { secretsManagerModule } from './aws-secrets-manager';
+import { ssmModule } from './aws-ssm';
+import { Catalog } from './catalog';
+import { githubModule } from './github';
+import { httpDeployHookModule } from './http-deploy-hook';
+import type { ProviderModule } from './module';
+
+// The provider modules: one line each. Everything that lists providers is derived from this list
+// (providers/catalog.ts). "Writing a provider" in the README says what a module holds.
+export const MODULES: readonly ProviderModule[] = [
+  awsIamModule,
+  secretsManagerModule,
+  ssmModule,
+  githubModule,
+  httpDeployHookModule,
+];
+
+export const catalog = new Catalog(MODULES);
+
+/** Parses and validates an inventory file's text against the modules' kinds; every problem names its place. */
+export const parseInventory = (text: string, source?: string) => catalog.parseInventory(text, source);
