@@ -4,6 +4,7 @@ import { ssmModule } from './aws-ssm';
 import { Catalog } from './catalog';
 import { githubModule } from './github';
 import { httpDeployHookModule } from './http-deploy-hook';
+import { slackTokenModule } from './slack-token';
 import type { ProviderModule } from './module';
 
 // The provider modules: one line each. Everything that lists providers is derived from this list
@@ -14,6 +15,7 @@ export const MODULES: readonly ProviderModule[] = [
   ssmModule,
   githubModule,
   httpDeployHookModule,
+  slackTokenModule,
 ];
 
 export const catalog = new Catalog(MODULES);
