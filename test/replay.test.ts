@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
@@ -9,8 +9,13 @@ import { leakstopDataConverter } from '../worker/data-converter';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import type { Trust } from '../domain/trust';
 import { approveUpdate, decideUpdate, statusQuery, tightenUpdate } from '../workflows/definitions';
-import { codecKeys, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { codecKeys, controlFor, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { leakInput, standardInventory, waitForState, report } from './support/fixtures';
+import { FakeGitHub } from './github/server';
+import { classicToken } from './github/tokens';
+import { LocalFileVault } from '../providers/local-vault/vault';
+import { keepSecret } from '../triggers/keep-secret';
+import type { IncidentState } from '../domain/incident';
 
 // The determinism guard. Histories recorded by earlier versions (test/histories/*.json, payloads
 // decoded: they hold no secret, the canary proves it) must replay against the current workflow code,
@@ -19,11 +24,13 @@ import { leakInput, standardInventory, waitForState, report } from './support/fi
 
 const DIR = path.join(__dirname, 'histories');
 const History = temporal.api.history.v1.History;
+let client: Client;
+const currentClient = () => client;
 const replayOptions = () => ({ workflowBundle: { codePath: testEnv().bundlePath }, dataConverter: leakstopDataConverter(codecKeys()) });
 
 test('histories recorded by earlier versions replay against the current workflow code', async () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-  expect(files.length).toBeGreaterThanOrEqual(4);
+  expect(files.length).toBeGreaterThanOrEqual(5);
   for (const f of files) {
     const history = History.fromObject(JSON.parse(readFileSync(path.join(DIR, f), 'utf8')));
     await expect(Worker.runReplayHistory(replayOptions(), history, f)).resolves.toBeUndefined();
@@ -31,9 +38,9 @@ test('histories recorded by earlier versions replay against the current workflow
 });
 
 describe('fresh incidents replay', () => {
-  let client: Client;
   const hook = new DeployHookServer();
-  useTemporal((c) => (client = c), hook);
+  const github = new FakeGitHub();
+  useTemporal((c) => (client = c), hook, github);
 
   const scenarios: Record<string, { policy?: string; hookPath?: string; trust?: Trust; person?: (id: string) => Promise<void> }> = {
     'immediate-completed': {},
@@ -72,19 +79,54 @@ describe('fresh incidents replay', () => {
       await waitForState(client, incidentId, (st) => !!st.identification);
       await sc.person?.(incidentId);
       await client.workflow.getHandle(incidentId).result();
-      const history = await client.workflow.getHandle(incidentId).fetchHistory();
-      await decodeInPlace(history);
-      await Worker.runReplayHistory(replayOptions(), history, incidentId);
-      if (process.env.LEAKSTOP_RECORD_HISTORIES === '1') {
-        mkdirSync(DIR, { recursive: true });
-        const json = History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String });
-        writeFileSync(path.join(DIR, `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
+      await replayAndKeep(name, incidentId);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  // A replacement a person registers is checked before it is written anywhere (check-replacement-first):
+  // a wrong one is refused and the step waits for another.
+  test('github-token-replacement-checked-first', async () => {
+    const pat = classicToken();
+    const [wrong, replacement] = [classicToken(), classicToken()];
+    github.addToken(pat, { login: 'octo-replay', kind: 'classic-pat', scopes: ['repo'] });
+    github.addToken(replacement, { login: 'octo-replay', kind: 'classic-pat', scopes: ['repo'] });
+    const taskQueue = uniqueQueue('replay-gh');
+    const worker = await startWorker({ taskQueue, inventory: '{}', github: { baseUrl: github.url } });
+    try {
+      const vault = new LocalFileVault(path.join(worker.dataDir, 'vault'));
+      const { id } = await keepSecret(vault, 'leaked', 'github-token', pat);
+      const { incidentId } = await report(client, taskQueue, { provider: 'github-token', credentialId: id, requestedBy: 'replay', exposure: { source: 'cli' } });
+      const control = controlFor(client, taskQueue);
+      for (const token of [wrong, replacement]) {
+        await waitForState(client, incidentId, (st) => st.waiting.some((w) => w.kind === 'manual'));
+        await control.done(incidentId, { by: 'replay', credential: await keepSecret(vault, 'new', 'github-token', token) });
       }
+      const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+      expect(s.status).toBe('completed');
+      expect(s.timeline.some((t) => t.event.startsWith('the replacement was refused, nothing was written: GitHub does not accept the new'))).toBe(true);
+      expect(s.actions).toContainEqual(expect.objectContaining({ step: 'check replacement', outcome: 'done' }));
+      await replayAndKeep('github-token-replacement-checked-first', incidentId);
     } finally {
       await worker.stop();
     }
   });
 });
+
+/** Replays a finished incident's history against the current code; with LEAKSTOP_RECORD_HISTORIES=1 keeps it. */
+async function replayAndKeep(name: string, incidentId: string, client = currentClient()): Promise<void> {
+  const history = await client.workflow.getHandle(incidentId).fetchHistory();
+  await decodeInPlace(history);
+  await Worker.runReplayHistory(replayOptions(), history, incidentId);
+  // Recording adds the histories of new scenarios only: a kept history is never re-recorded to make a
+  // change pass (README, "Changing a workflow"); delete a file on purpose to record it again.
+  if (process.env.LEAKSTOP_RECORD_HISTORIES === '1' && !existsSync(path.join(DIR, `${name}.json`))) {
+    mkdirSync(DIR, { recursive: true });
+    const json = History.toObject(History.fromObject(history), { longs: String, enums: String, bytes: String });
+    writeFileSync(path.join(DIR, `${name}.json`), `${JSON.stringify(json, null, 1)}\n`);
+  }
+}
 
 /** Replaces every encrypted payload in a history with its plaintext, so it can be kept in the repo. */
 async function decodeInPlace(value: unknown): Promise<void> {

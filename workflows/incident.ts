@@ -2,6 +2,8 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   upsertSearchAttributes,
@@ -12,7 +14,7 @@ import type { createActivities } from '../activities';
 import { redactId } from '../domain/credential';
 import { leakedHandle } from '../domain/handles';
 import { severityOf, type IncidentState } from '../domain/incident';
-import type { NewCredential } from '../domain/results';
+import type { NewCredential, Verification } from '../domain/results';
 import type { ResolvedConsumer } from '../domain/schemas';
 import type { Origin } from '../domain/trust';
 import { SA } from './definitions';
@@ -25,6 +27,9 @@ type Activities = ReturnType<typeof createActivities>;
 // Versioning (README, "Changing a workflow"): histories recorded at the 0.1.0 boundary live in
 // test/histories/ and must replay. A change to the commands this workflow issues goes behind patched(),
 // asked before the first await; later deprecatePatch(), then removal once no history needs it.
+
+/** 2026-11, after 0.1.0: a replacement a person made is verified before it is written anywhere. */
+const CHECK_REPLACEMENT_FIRST = 'check-replacement-first';
 
 const retry: RetryPolicy = {
   initialInterval: '500ms',
@@ -48,6 +53,8 @@ const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbe
  * fingerprint, so every report of one credential lands here.
  */
 export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState> {
+  // Patches are asked before the first await (a query can end the first workflow task early).
+  const checkReplacementFirst = patched(CHECK_REPLACEMENT_FIRST);
   const checked = await workerLocal.validateIncidentInput({ raw: rawInput, workflowId: workflowInfo().workflowId });
   if (!checked.ok) {
     // Started by hand (Temporal UI) with bad input: fail at once, naming each field.
@@ -84,7 +91,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   let fresh: NewCredential | undefined;
   try {
     await incident.scope.run(async () => {
-      fresh = await runbook(incident, origin);
+      fresh = await runbook(incident, origin, checkReplacementFirst);
     });
     incident.setStatus('completed');
   } catch (err) {
@@ -102,7 +109,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
 }
 
 /** Returns the new credential when one was made, so that its vault entry can be deleted at the end. */
-async function runbook(incident: Incident, origin: Origin): Promise<NewCredential | undefined> {
+async function runbook(incident: Incident, origin: Origin, checkReplacementFirst: boolean): Promise<NewCredential | undefined> {
   const s = incident.state;
   const { provider } = s.input;
   const cred = { id: s.input.credentialId, secretHandle: leakedHandle(provider, s.input.credentialId) };
@@ -155,7 +162,12 @@ async function runbook(incident: Incident, origin: Origin): Promise<NewCredentia
 
   await incident.enter('regenerate');
   const made = await incident.step('regenerate', 'create key', () => providerCalls.regenerate(provider, cred, owner, ctx()));
-  const fresh = made !== SKIPPED && 'manual' in made ? await incident.manual('regenerate', 'create replacement', made.instructions) : made;
+  const fresh =
+    made !== SKIPPED && 'manual' in made
+      ? checkReplacementFirst
+        ? await checkedReplacement(incident, made.instructions, (replacement) => propagationChecks.verify(provider, cred, owner, replacement))
+        : await incident.manual('regenerate', 'create replacement', made.instructions)
+      : made;
   if (fresh !== SKIPPED) {
     s.newCredential = { id: fresh.id, removed: fresh.removed };
     incident.record('regenerate', 'create key', `new key ${redactId(fresh.id)}${fresh.removed.length ? `; removed ${fresh.removed.map(redactId).join(', ')}` : ''}`);
@@ -190,6 +202,29 @@ async function runbook(incident: Incident, origin: Origin): Promise<NewCredentia
     await incident.tell('revoke', 'done', `revoked: ${revoked.summary}`);
   }
   return fresh === SKIPPED ? undefined : fresh;
+}
+
+/**
+ * A replacement a person made and registered: verified before it is written to any store. One that does
+ * not work (a typo, the wrong account, the leaked token again) is refused on the timeline, and the step
+ * waits for another.
+ */
+async function checkedReplacement(incident: Incident, instructions: string, check: (fresh: NewCredential) => Promise<Verification>): Promise<NewCredential> {
+  const forgetRefused = (refused: NewCredential) => providerCalls.forgetSecret(refused.handle).catch((err) => incident.log('regenerate', `could not clear the vault: ${failureMessage(err)}`));
+  for (let ask = instructions; ; ) {
+    const fresh = await incident.manual('regenerate', 'create replacement', ask);
+    try {
+      const v = await check(fresh);
+      incident.record('regenerate', 'check replacement', `before it is written anywhere: ${v.detail}`);
+      return fresh;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const why = failureMessage(err);
+      incident.log('regenerate', `the replacement was refused, nothing was written: ${why}; waiting for another`);
+      await forgetRefused(fresh);
+      ask = `The replacement you registered was refused (${why}). ${instructions}`;
+    }
+  }
 }
 
 /**

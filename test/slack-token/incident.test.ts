@@ -5,23 +5,21 @@ import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../../domain/incident';
 import { LocalFileVault } from '../../providers/local-vault/vault';
 import { keepSecret } from '../../triggers/keep-secret';
-import { awsConfig, scratchDir, startWorker, uniqueQueue, useTemporal } from '../support/env';
+import { filesUnder, temporalDatabase } from '../support/canary';
+import { awsConfig, RecordingNotifier, scratchDir, startWorker, testEnv, uniqueQueue, useTemporal } from '../support/env';
 import { report } from '../support/fixtures';
 import { SlackApiServer } from '../slack/slack-api-server';
+import { expectNoLeaks, incidentSinks, slackSecrets, vaultEntries, vaultFiles, withSlackEnv } from './harness';
 
 // A leaked rotating Slack bot token through the whole runbook on a real worker: revoked at once, a new
 // pair exchanged from the installation's refresh token, written to Secrets Manager (moto), verified
 // with Slack, the leaked token found revoked, the post-mortem written with Slack's blast radius, and
-// the vault emptied. Runs once the module is registered in providers/index.ts.
+// the vault emptied. Runs once the module is registered in providers/index.ts. Then the canary: none of
+// its tokens, in any form, in any sink. The other kinds of token: incidents-token-types.test.ts.
 
 let client: Client;
 const slack = new SlackApiServer();
 useTemporal((c) => (client = c), slack);
-
-const ENV = ['LEAKSTOP_SLACK_API_URL', 'LEAKSTOP_SLACK_CLIENT_ID', 'LEAKSTOP_SLACK_CLIENT_SECRET', 'LEAKSTOP_SLACK_REFRESH_TOKEN_FILE'];
-afterAll(() => {
-  for (const name of ENV) delete process.env[name];
-});
 
 test('a leaked rotating bot token: contained, rotated by its refresh token, stored, verified, revoked, forgotten', async () => {
   const install = slack.installation({ team: 'Acme', user: 'deploy-bot', scopes: ['chat:write'] });
@@ -30,17 +28,17 @@ test('a leaked rotating bot token: contained, rotated by its refresh token, stor
   const refresh = slack.issueRefreshToken('bot', install, clientId);
   const leaked = slack.issueToken('bot', install, { rotating: true });
 
-  // Configured as an operator would: the environment (the worker passes process.env to the modules).
+  // Configured as an operator would: the environment (the worker reads process.env when it builds the
+  // modules; it is put back as it was once the worker is built).
   const dir = scratchDir('slack-incident');
   const refreshFile = path.join(dir, 'refresh-tokens.json');
   writeFileSync(refreshFile, JSON.stringify({ [owner]: refresh }), { mode: 0o600 });
-  Object.assign(process.env, { LEAKSTOP_SLACK_API_URL: slack.apiUrl, LEAKSTOP_SLACK_CLIENT_ID: clientId, LEAKSTOP_SLACK_CLIENT_SECRET: clientSecret, LEAKSTOP_SLACK_REFRESH_TOKEN_FILE: refreshFile });
+  const env = { LEAKSTOP_SLACK_API_URL: slack.apiUrl, LEAKSTOP_SLACK_CLIENT_ID: clientId, LEAKSTOP_SLACK_CLIENT_SECRET: clientSecret, LEAKSTOP_SLACK_REFRESH_TOKEN_FILE: refreshFile };
 
   const taskQueue = uniqueQueue('slack-token');
   const key = `${install.team_id}/slack-bot`;
-  const worker = await startWorker({
-    taskQueue,
-    inventory: `
+  const notifier = new RecordingNotifier();
+  const inventory = `
 stores:
   prod-sm: { kind: aws-secrets-manager }
 credentials:
@@ -48,12 +46,15 @@ credentials:
     owner: ${owner}
     consumers:
       - { name: chatops, store: prod-sm, key: "${key}", field: json }
-`,
-  });
+`;
+  const worker = await withSlackEnv(env, () => startWorker({ taskQueue, notifier, inventory }));
+  expect(process.env.LEAKSTOP_SLACK_CLIENT_SECRET).not.toBe(clientSecret);
   try {
     // The trigger keeps the leaked token in the worker's vault and reports its hash.
     const vault = new LocalFileVault(path.join(worker.dataDir, 'vault'));
     const kept = await keepSecret(vault, 'leaked', 'slack-token', leaked);
+    const vaultWhileOpen = vaultFiles(worker.dataDir);
+    expect(vaultWhileOpen.length).toBeGreaterThan(0);
     const started = await report(client, taskQueue, { provider: 'slack-token', credentialId: kept.id, exposure: { source: 'cli', public: true, repository: 'acme/chatops' }, requestedBy: 'alice' });
     expect(started.incidentId).toMatch(/^leak-slack-token-[0-9a-f]{16}$/);
     const s: IncidentState = await client.workflow.getHandle(started.incidentId).result();
@@ -85,6 +86,19 @@ credentials:
     expect(await vault.get(kept.handle)).toBeUndefined();
     expect(await vault.get(`${kept.handle}:slack-facts`)).toBeUndefined();
     expect(await vault.get(`${kept.handle}:slack-rotated`)).toBeUndefined();
+    expect(vaultEntries(worker.dataDir)).toEqual([]);
+
+    // The canary: every secret of the test (the leaked token, the spent refresh token, the new pair, the
+    // client secret), in every form, in every sink this worker writes to.
+    const secrets = slackSecrets(slack, { "Leakstop's own AWS secret": testEnv().admin.secretAccessKey, 'payload key': process.env.LEAKSTOP_CODEC_KEYS!.split(':')[1]! });
+    expect(Object.values(secrets)).toEqual(expect.arrayContaining([leaked, refresh, stored.SLACK_BOT_TOKEN, stored.SLACK_REFRESH_TOKEN, clientSecret]));
+    const sinks: Record<string, string | Buffer> = await incidentSinks(client, started.incidentId);
+    expect(notifier.events.filter((e) => e.incidentId === started.incidentId).map((e) => e.kind)).toContain('finished');
+    sinks.notifications = JSON.stringify(notifier.events);
+    sinks['vault files while the incident held the token'] = vaultWhileOpen;
+    for (const [file, bytes] of Object.entries(filesUnder(worker.dataDir))) sinks[`data folder: ${file}`] = bytes;
+    sinks['Temporal database'] = temporalDatabase();
+    expectNoLeaks(sinks, secrets);
   } finally {
     await worker.stop();
   }

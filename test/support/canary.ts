@@ -1,4 +1,10 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { encodings } from '../../domain/redact';
+import { AesGcmCodec } from '../../worker/codec';
+import { codecKeys, testEnv } from './env';
 
 /**
  * Every form in which a secret could be written: as is, URL-encoded, and base64 at each of the three
@@ -25,4 +31,67 @@ export function findLeaks(sink: string, text: string | Buffer, secrets: Record<s
     for (const f of forms(secret)) if (hay.includes(f)) hits.push(`${sink}: ${name} (${f === secret ? 'plain' : 'encoded'})`);
   }
   return hits;
+}
+
+// ---- Reading the sinks (the leak canary, test/canary.test.ts, and the provider modules' incident tests) ----
+
+export type RawPayload = { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null };
+
+/** Every Payload message anywhere in a history response. */
+export function collectPayloads(value: unknown, out: RawPayload[] = [], at = ''): RawPayload[] {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return out;
+  const v = value as Record<string, unknown>;
+  if (v.metadata && typeof v.metadata === 'object' && 'data' in v) {
+    // Not user data, and not passed through codecs by the SDK: search attributes (indexed by the server;
+    // they hold only redacted ids), the local-activity marker's bookkeeping (sequence, attempt, times)
+    // and patch markers (the patch's name). They are still searched for secrets with the rest below.
+    const sdkOwn = ['.indexedFields.', '.markerRecordedEventAttributes.details.data.', '.markerRecordedEventAttributes.details.patch-data.'];
+    if (!sdkOwn.some((p) => at.includes(p))) out.push(v as RawPayload);
+  } else for (const [k, child] of Object.entries(v)) collectPayloads(child, out, `${at}.${k}`);
+  return out;
+}
+
+/** A payload in the codec server's request shape (the Temporal UI's: base64 metadata and data). */
+export function payloadJson(p: RawPayload) {
+  return {
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, b]) => [k, Buffer.from(b).toString('base64')])),
+    data: Buffer.from(p.data ?? []).toString('base64'),
+  };
+}
+
+export interface HistorySinks {
+  /** The history as the server sends it, without the codec: protobuf bytes and their JSON form. */
+  raw: Buffer;
+  rawJson: string;
+  /** The payloads the codec would decode (SDK bookkeeping left out, see collectPayloads). */
+  payloads: RawPayload[];
+  /** What a person with the codec reads: every payload decrypted, as text. */
+  decoded: string;
+}
+
+/** A workflow's history fetched straight from the server (no codec), and decoded with the run's codec. */
+export async function historySinks(client: Client, workflowId: string): Promise<HistorySinks> {
+  const history = await client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId } });
+  const raw = Buffer.from(temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse.encode(history).finish());
+  const payloads = collectPayloads(history);
+  const decoded = (await new AesGcmCodec(codecKeys()).decode(payloads)).map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');
+  return { raw, rawJson: JSON.stringify(history), payloads, decoded };
+}
+
+/** The run's Temporal database (the dev server's SQLite files, write-ahead log included), raw. */
+export function temporalDatabase(): Buffer {
+  const dir = path.join(testEnv().dir, 'temporal');
+  return Buffer.concat(readdirSync(dir).filter((f) => f.startsWith('temporal.sqlite')).map((f) => readFileSync(path.join(dir, f))));
+}
+
+/** Every file under `dir` (a worker's data folder: vault, reports, delivery log), by path, raw. */
+export function filesUnder(dir: string): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) {
+      const file = path.join(entry.parentPath, entry.name);
+      out[path.relative(dir, file)] = readFileSync(file);
+    }
+  }
+  return out;
 }
