@@ -10,7 +10,7 @@ import { createIngress } from '../triggers/http';
 import { AesGcmCodec } from '../worker/codec';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { statusQuery } from '../workflows/definitions';
-import { findLeaks, forms } from './support/canary';
+import { collectPayloads, findLeaks, forms, payloadJson } from './support/canary';
 import { controlFor, awsConfig, codecKeys, leakedKey, scratchDir, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { leakInput, standardInventory, waitForState } from './support/fixtures';
 import { spawnWorker } from './support/worker-child';
@@ -95,7 +95,7 @@ test('a full incident leaves no secret in history, the Temporal database, logs, 
       for (const [url, init] of [
         [`${base}/healthz`, {}],
         [`${base}/nope?${encodeURIComponent(leak.keyId)}`, {}],
-        [`${base}/codec/decode`, { method: 'POST', headers: { authorization: 'Bearer t' }, body: JSON.stringify({ payloads: payloads.slice(0, 40).map(toJson) }) }],
+        [`${base}/codec/decode`, { method: 'POST', headers: { authorization: 'Bearer t' }, body: JSON.stringify({ payloads: payloads.slice(0, 40).map(payloadJson) }) }],
       ] as const) {
         const res = await fetch(url, init as RequestInit);
         responses.push(`${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`);
@@ -128,26 +128,3 @@ test('a full incident leaves no secret in history, the Temporal database, logs, 
     await worker.kill();
   }
 });
-
-type RawPayload = { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null };
-
-/** Every Payload message anywhere in a history response. */
-function collectPayloads(value: unknown, out: RawPayload[] = [], path = ''): RawPayload[] {
-  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return out;
-  const v = value as Record<string, unknown>;
-  if (v.metadata && typeof v.metadata === 'object' && 'data' in v) {
-    // Not user data, and not passed through codecs by the SDK: search attributes (indexed by the server;
-    // they hold only redacted ids), the local-activity marker's bookkeeping (sequence, attempt, times)
-    // and patch markers (the patch's name). They are still searched for secrets with the rest below.
-    const sdkOwn = ['.indexedFields.', '.markerRecordedEventAttributes.details.data.', '.markerRecordedEventAttributes.details.patch-data.'];
-    if (!sdkOwn.some((p) => path.includes(p))) out.push(v as RawPayload);
-  } else for (const [k, child] of Object.entries(v)) collectPayloads(child, out, `${path}.${k}`);
-  return out;
-}
-
-function toJson(p: RawPayload) {
-  return {
-    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, b]) => [k, Buffer.from(b).toString('base64')])),
-    data: Buffer.from(p.data ?? []).toString('base64'),
-  };
-}
