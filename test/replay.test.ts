@@ -30,7 +30,7 @@ const replayOptions = () => ({ workflowBundle: { codePath: testEnv().bundlePath 
 
 test('histories recorded by earlier versions replay against the current workflow code', async () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-  expect(files.length).toBeGreaterThanOrEqual(5);
+  expect(files.length).toBeGreaterThanOrEqual(6);
   for (const f of files) {
     const history = History.fromObject(JSON.parse(readFileSync(path.join(DIR, f), 'utf8')));
     await expect(Worker.runReplayHistory(replayOptions(), history, f)).resolves.toBeUndefined();
@@ -50,6 +50,14 @@ describe('fresh incidents replay', () => {
       person: async (id) => {
         await waitForState(client, id, (s) => s.status === 'waiting');
         await client.workflow.getHandle(id).executeUpdate(decideUpdate, { args: [{ decision: 'skip', by: 'replay' }] });
+      },
+    },
+    // Aborted after a new key was made: its vault entry is cleared too (forget-new-always).
+    'aborted-after-regenerate': {
+      policy: '{ approvals: [update-environments] }',
+      person: async (id) => {
+        await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'update-environments'));
+        await controlFor(client, (await client.workflow.getHandle(id).describe()).taskQueue).abort(id, { by: 'replay', reason: 'replay of an abort' });
       },
     },
     // A plain report held at containment, joined by an authoritative one (lifts the hold), tightened at revoke.

@@ -41,6 +41,8 @@ export class Incident {
   private readonly entered = new Set<Phase>();
   /** Further reports waiting to be checked and joined (workflows/incident.ts, joinReports). */
   readonly inbox: Report[] = [];
+  /** The vault handle of a new credential once one is made, so that it is cleared however the incident ends. */
+  madeHandle?: string;
   readonly scope = new CancellationScope();
 
   constructor(readonly state: IncidentState) {}
@@ -191,6 +193,7 @@ export class Incident {
 
   /** The phase on the state and in the search attributes, without telling anyone. */
   setPhase(phase: Phase): void {
+    this.entered.add(phase);
     this.state.phase = phase;
     upsertSearchAttributes([{ key: SA.phase, value: phase }]);
   }
@@ -275,6 +278,9 @@ export class Incident {
   private async waitForPerson(w: Omit<Waiting, 'since'>, abortable = true): Promise<{ decision: Decision; by: string; note?: string }> {
     const entry: Waiting = { ...w, since: new Date().toISOString() };
     const s = this.state;
+    // What the incident was before it waited: a post-mortem that waits for a person after the runbook
+    // ended must leave the incident completed or aborted, not running.
+    const resumeAs = s.status === 'waiting' ? 'running' : s.status;
     s.waiting.push(entry);
     this.setStatus('waiting');
     await this.tell(w.phase, 'waiting', `${w.kind} needed: ${w.reason} (${w.options.join(' / ')})`);
@@ -287,7 +293,7 @@ export class Incident {
       await this.tell(w.phase, 'waiting', `ESCALATION ${round}: ${w.step} still waits for a person: ${w.reason}`);
     }
     s.waiting.splice(s.waiting.indexOf(entry), 1);
-    if (s.waiting.length === 0) this.setStatus('running');
+    if (s.waiting.length === 0) this.setStatus(resumeAs);
     if (abortable) this.throwIfAborted();
     if (w.kind === 'approval') return { decision: 'retry', by: this.approvals.get(w.phase)! };
     if (w.kind === 'manual') return { decision: 'retry', by: this.manualDone.get(w.step)!.by };

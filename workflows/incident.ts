@@ -30,6 +30,8 @@ type Activities = ReturnType<typeof createActivities>;
 
 /** 2026-11, after 0.1.0: a replacement a person made is verified before it is written anywhere. */
 const CHECK_REPLACEMENT_FIRST = 'check-replacement-first';
+/** 2026-11, after 0.1.0: a new credential's vault entry is cleared however the incident ends (it was not on abort). */
+const FORGET_NEW_ALWAYS = 'forget-new-always';
 
 const retry: RetryPolicy = {
   initialInterval: '500ms',
@@ -55,6 +57,7 @@ const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbe
 export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState> {
   // Patches are asked before the first await (a query can end the first workflow task early).
   const checkReplacementFirst = patched(CHECK_REPLACEMENT_FIRST);
+  const forgetNewAlways = patched(FORGET_NEW_ALWAYS);
   const checked = await workerLocal.validateIncidentInput({ raw: rawInput, workflowId: workflowInfo().workflowId });
   if (!checked.ok) {
     // Started by hand (Temporal UI) with bad input: fail at once, naming each field.
@@ -103,7 +106,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   // The post-mortem is written whatever happened: an incident is never silently dropped.
   await CancellationScope.nonCancellable(async () => {
     await postMortem(incident);
-    await forget(incident, fresh);
+    await forget(incident, forgetNewAlways ? incident.madeHandle : fresh?.handle);
   });
   return incident.state;
 }
@@ -169,6 +172,7 @@ async function runbook(incident: Incident, origin: Origin, checkReplacementFirst
         : await incident.manual('regenerate', 'create replacement', made.instructions)
       : made;
   if (fresh !== SKIPPED) {
+    incident.madeHandle = fresh.handle;
     s.newCredential = { id: fresh.id, removed: fresh.removed };
     incident.record('regenerate', 'create key', `new key ${redactId(fresh.id)}${fresh.removed.length ? `; removed ${fresh.removed.map(redactId).join(', ')}` : ''}`);
     await incident.tell('regenerate', 'done', `rotated: new credential ${redactId(fresh.id)}`);
@@ -306,8 +310,8 @@ async function postMortem(incident: Incident): Promise<void> {
 }
 
 /** What the incident no longer needs leaves the vault: the leaked secret and its facts, a new key not yet stored. */
-async function forget(incident: Incident, fresh: NewCredential | undefined): Promise<void> {
+async function forget(incident: Incident, newHandle: string | undefined): Promise<void> {
   const { provider, credentialId } = incident.state.input;
   await providerCalls.forgetLeaked({ provider, credentialId }).catch((err) => incident.log('post-mortem', `could not clear the vault: ${failureMessage(err)}`));
-  if (fresh) await providerCalls.forgetSecret(fresh.handle).catch((err) => incident.log('post-mortem', `could not clear the vault: ${failureMessage(err)}`));
+  if (newHandle) await providerCalls.forgetSecret(newHandle).catch((err) => incident.log('post-mortem', `could not clear the vault: ${failureMessage(err)}`));
 }
