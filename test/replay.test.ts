@@ -30,7 +30,7 @@ const replayOptions = () => ({ workflowBundle: { codePath: testEnv().bundlePath 
 
 test('histories recorded by earlier versions replay against the current workflow code', async () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-  expect(files.length).toBeGreaterThanOrEqual(6);
+  expect(files.length).toBeGreaterThanOrEqual(7);
   for (const f of files) {
     const history = History.fromObject(JSON.parse(readFileSync(path.join(DIR, f), 'utf8')));
     await expect(Worker.runReplayHistory(replayOptions(), history, f)).resolves.toBeUndefined();
@@ -58,6 +58,14 @@ describe('fresh incidents replay', () => {
       person: async (id) => {
         await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'update-environments'));
         await controlFor(client, (await client.workflow.getHandle(id).describe()).taskQueue).abort(id, { by: 'replay', reason: 'replay of an abort' });
+      },
+    },
+    // A cancellation requested through Temporal ends the incident like an abort (cancel-ends-like-abort).
+    'cancelled-through-temporal': {
+      policy: '{ approvals: [regenerate] }',
+      person: async (id) => {
+        await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'regenerate'));
+        await client.workflow.getHandle(id).cancel();
       },
     },
     // A plain report held at containment, joined by an authoritative one (lifts the hold), tightened at revoke.

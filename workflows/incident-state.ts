@@ -312,6 +312,11 @@ export class Incident {
     if (this.aborted) throw new IncidentAborted();
   }
 
+  /** An abort that no person asked for through the update (a cancellation requested through Temporal). */
+  abortAs(by: string, reason: string): void {
+    this.aborted ??= { by, reason };
+  }
+
   get abortedBy() {
     return this.aborted;
   }

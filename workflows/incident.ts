@@ -32,6 +32,8 @@ type Activities = ReturnType<typeof createActivities>;
 const CHECK_REPLACEMENT_FIRST = 'check-replacement-first';
 /** 2026-11, after 0.1.0: a new credential's vault entry is cleared however the incident ends (it was not on abort). */
 const FORGET_NEW_ALWAYS = 'forget-new-always';
+/** 2026-11, after 0.1.0: a cancellation requested through Temporal ends the incident like an abort, post-mortem included. */
+const CANCEL_ENDS_LIKE_ABORT = 'cancel-ends-like-abort';
 
 const retry: RetryPolicy = {
   initialInterval: '500ms',
@@ -58,6 +60,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   // Patches are asked before the first await (a query can end the first workflow task early).
   const checkReplacementFirst = patched(CHECK_REPLACEMENT_FIRST);
   const forgetNewAlways = patched(FORGET_NEW_ALWAYS);
+  const cancelEndsLikeAbort = patched(CANCEL_ENDS_LIKE_ABORT);
   const checked = await workerLocal.validateIncidentInput({ raw: rawInput, workflowId: workflowInfo().workflowId });
   if (!checked.ok) {
     // Started by hand (Temporal UI) with bad input: fail at once, naming each field.
@@ -98,6 +101,8 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
     });
     incident.setStatus('completed');
   } catch (err) {
+    // An incident is never silently dropped: a cancellation from Temporal (UI, CLI) is recorded as an abort.
+    if (cancelEndsLikeAbort && isCancellation(err) && !incident.abortedBy) incident.abortAs('temporal', 'cancellation requested through Temporal');
     if (!(err instanceof IncidentAborted) && !incident.abortedBy) throw err;
     const { by, reason } = incident.abortedBy!;
     incident.log('incident', `aborted: ${reason}`, by);
@@ -238,7 +243,8 @@ async function checkedReplacement(incident: Incident, instructions: string, chec
 async function joinReports(incident: Incident): Promise<void> {
   const s = incident.state;
   for (;;) {
-    await condition(() => incident.inbox.length > 0);
+    // Cancelled with the workflow: the incident's ending is the runbook's business, not this loop's.
+    if (!(await condition(() => incident.inbox.length > 0).then(() => true, (err) => (isCancellation(err) ? false : Promise.reject(err))))) return;
     const raw = incident.inbox.shift()!;
     const { report, origin, droppedAlert } = await workerLocal.checkReport({ provider: s.input.provider, credentialId: s.input.credentialId, report: raw });
     incident.addReport(report);

