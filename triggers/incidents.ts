@@ -28,7 +28,8 @@ export interface ReportOrigin {
  * to say, never the sender's: it is sealed here with the source and the alert (domain/seal.ts).
  */
 export async function reportLeak(client: Client, taskQueue: string, raw: unknown, origin?: ReportOrigin): Promise<Started> {
-  refuseControlFields(raw);
+  const claimed = controlFieldProblems(raw);
+  if (claimed.length) throw ValidationError.of('incident input', claimed);
   const parsed: ParsedIncidentInput = parseOrThrow(catalog.IncidentInputSchema, raw, 'incident input');
   const { exposure, provider, credentialId } = parsed;
   const input = origin
@@ -64,10 +65,11 @@ export async function reportLeak(client: Client, taskQueue: string, raw: unknown
   }
 }
 
-/** A sender's input never carries trust or a seal: refused by field, before anything starts. */
-function refuseControlFields(raw: unknown): void {
-  if (typeof raw !== 'object' || raw === null) return;
-  const claimed = ['trust', 'seal'].filter((f) => f in raw);
-  if (!claimed.length) return;
-  throw ValidationError.of('incident input', claimed.map((field) => ({ field, message: "set only by Leakstop's triggers, from where the report came in; leave it out" })));
+/**
+ * A sender's input never carries trust or a seal: each one it sets, by field (the schema refuses `policy`
+ * and `secretHandle` by itself). Every trigger checks this before anything starts.
+ */
+export function controlFieldProblems(raw: unknown): { field: string; message: string }[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  return (['trust', 'seal'] as const).filter((f) => f in raw).map((field) => ({ field, message: "set only by Leakstop's triggers, from where the report came in; leave it out" }));
 }

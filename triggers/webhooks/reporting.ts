@@ -1,5 +1,6 @@
 import { fieldPath } from '../../domain/issues';
 import { catalog } from '../../providers';
+import { controlFieldProblems } from '../incidents';
 import type { Trust } from '../../domain/trust';
 import type { Started, WebhookDeps } from './deps';
 import { upstream } from './endpoint';
@@ -36,7 +37,7 @@ const trustOf = (d: Draft): Trust => (d.verified || AUTHORITATIVE_SOURCES.has(St
 export async function reportAll(deps: Pick<WebhookDeps, 'report' | 'keepSecret'>, drafts: readonly Draft[]): Promise<Started[]> {
   const problems = drafts.flatMap((d) => {
     const result = check(catalog.IncidentInputSchema, d.input, d.at);
-    const claimed = CONTROL.filter((f) => f in d.input).map((f) => ({ field: fieldPath([...(d.at ?? []), f], 'body'), message: "set only by Leakstop, from where the report came in; leave it out" }));
+    const claimed = controlFieldProblems(d.input).map((p) => ({ ...p, field: fieldPath([...(d.at ?? []), p.field], 'body') }));
     return [...claimed, ...('problems' in result ? result.problems : [])];
   });
   if (problems.length) throw invalid(problems);
@@ -53,9 +54,6 @@ export async function reportAll(deps: Pick<WebhookDeps, 'report' | 'keepSecret'>
   }
   return drafts.map((d) => byKey.get(keyOf(d))!);
 }
-
-/** Fields a sender never sets (the schema refuses `policy` and `secretHandle` by itself). */
-const CONTROL = ['trust', 'seal'] as const;
 
 const keyOf = (d: Draft) => `${String(d.input.provider)}\0${String(d.input.credentialId)}`;
 
