@@ -1,4 +1,4 @@
-import { entropy, leakPatterns, switches } from '../../domain/secret-patterns';
+import { entropy, fromLeakPatterns, switches } from '../../domain/secret-patterns';
 import { catalog } from '../../providers';
 
 // People under pressure paste the secret instead of its id. Whatever looks like a secret is
@@ -13,9 +13,12 @@ export { entropy, switches };
 /** Upper, lower and digits together: a git SHA (hex, one case) or a path of words does not qualify. */
 const mixed = (s: string) => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s);
 
+/** The registered formats, compiled once (again only when a format joins). */
+const compiled = fromLeakPatterns((patterns) => [...patterns].map(([kind, p]) => ({ kind, p, re: new RegExp(p.source, 'g') })));
+
 export function findSecret(text: string): PastedSecret | undefined {
-  for (const [kind, p] of leakPatterns()) {
-    for (const m of text.matchAll(new RegExp(p.source, 'g'))) {
+  for (const { kind, p, re } of compiled()) {
+    for (const m of text.matchAll(re)) {
       if ((p.plausible?.(m[0]) ?? true) && (p.pasted?.(m[0]) ?? true)) return kind;
     }
   }
