@@ -1,53 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { DeployHandle } from '../../domain/results';
 import type { ResolvedConsumer } from '../../domain/schemas';
 import { HttpHookSpecSchema as DeployerSpecSchema } from '../../providers/http-deploy-hook/spec';
 import { HttpDeployHook } from '../../providers/http-deploy-hook/deployer';
 import { PermanentError } from '../../providers/types';
 import { incident } from '../github/harness';
+import { json, RecordingServer, type Answer } from '../support/recording-server';
 
 // A deploy hook that turned hostile (or was taken over) tries to make Leakstop carry the hook's
 // secret headers somewhere else: a status URL on another host, a Location header pointing away, a
 // redirect. A second local server plays "somewhere else" and records what reaches it.
 
-/** A local HTTP server whose answers a test sets, recording every request it gets. */
-class Local {
-  readonly requests: { method: string; url: string; headers: IncomingHttpHeaders }[] = [];
-  answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => json(res, 200, { status: 'succeeded' });
-  origin = '';
-  private server?: Server;
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
-      req.resume();
-      req.on('end', () => this.answer(req, res));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
 
 const TOKEN_VAR = 'LEAKSTOP_ATTACK_HOOK_TOKEN';
 const AUTH_VAR = 'LEAKSTOP_ATTACK_HOOK_AUTH';
 const token = `hook-${randomUUID()}`;
 const bearer = `Bearer ${randomUUID()}`;
 
-const hook = new Local();
-const elsewhere = new Local();
+const ok: Answer = (_req, res) => json(res, 200, { status: 'succeeded' });
+const hook = new RecordingServer(ok);
+const elsewhere = new RecordingServer(ok);
 beforeAll(async () => {
   process.env[TOKEN_VAR] = token;
   process.env[AUTH_VAR] = bearer;

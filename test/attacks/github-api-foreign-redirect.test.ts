@@ -1,49 +1,19 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createGitHubClient } from '../../providers/github/client';
 import { GitHubIssueSink } from '../../providers/github/issue-sink';
 import { PermanentError } from '../../providers/types';
 import { classicToken } from '../github/tokens';
+import { json, RecordingServer, type Answer } from '../support/recording-server';
 
 // The GitHub API (or whatever answers at its configured base URL) redirects Leakstop to another
 // origin. Node's fetch drops the Authorization header on such a redirect, but still makes the request
 // and, for a 307 or 308, sends the body (a post-mortem, a sealed secret) along. Leakstop's GitHub
 // client follows redirects only within the configured origin.
 
-class Local {
-  readonly requests: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
-  answer: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => json(res, 201, { html_url: `${this.origin}/stolen/1`, number: 1 });
-  origin = '';
-  private server?: Server;
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8');
-      req.on('data', (c: string) => (body += c));
-      req.on('end', () => {
-        this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        this.answer(req, res);
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-const github = new Local();
-const elsewhere = new Local();
+/** An issue created, as the server answering says: its own origin in the issue's URL. */
+const created = (self: () => RecordingServer): Answer => (_req, res) => json(res, 201, { html_url: `${self().origin}/stolen/1`, number: 1 });
+const github: RecordingServer = new RecordingServer(created(() => github));
+const elsewhere: RecordingServer = new RecordingServer(created(() => elsewhere));
 const auth = classicToken();
 beforeAll(() => Promise.all([github.start(), elsewhere.start()]));
 afterAll(() => Promise.all([github.stop(), elsewhere.stop()]));
