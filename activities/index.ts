@@ -90,6 +90,8 @@ export function createActivities(deps: ActivityDeps) {
       if (plan.policy.contain !== 'immediate' || plan.policy.approvals.includes('contain')) return { identification, plan };
       try {
         const result = await credential.contain(cred, identification.owner, { ...incident, policy: plan.policy }, identification);
+        // A person contains it (the guided runbook): the workflow's contain step shows them how.
+        if ('manual' in result) return { identification, plan };
         return { identification, plan, containment: { ...result, at: new Date().toISOString() } };
       } catch (err) {
         return { identification, plan, containmentFailed: redact(err instanceof Error ? err.message : String(err)) };
@@ -102,6 +104,7 @@ export function createActivities(deps: ActivityDeps) {
 
     async contain(provider: ProviderKind, cred: LeakedCredential, owner: string, ctx: IncidentContext) {
       const result = await registry.credential(provider).contain(cred, owner, ctx);
+      if ('manual' in result) return result;
       // When the credential stopped working, by this worker's clock: time to contain is measured from it.
       return { ...result, at: new Date().toISOString() };
     },

@@ -32,6 +32,8 @@ export interface InventoryKinds {
   deployers: readonly z.ZodType<DeployerSpec>[];
   /** `json` (the whole credential) and every part some kind can render (`token`, `secretAccessKey`, …). */
   fields: readonly [string, ...string[]];
+  /** The provider modules' own sections (`providers.<module name>`), by module name. */
+  providers?: Record<string, z.ZodType>;
 }
 
 export interface Consumer {
@@ -61,6 +63,8 @@ export interface Inventory {
   stores: Record<string, StoreSpec>;
   deployers: Record<string, DeployerSpec>;
   credentials: CredentialEntry[];
+  /** Provider modules' own settings, by module name (validated by each module's schema). */
+  providers: Record<string, unknown>;
 }
 
 /** The inventory schema for the given provider modules (providers/catalog.ts builds the one in use). */
@@ -89,6 +93,9 @@ export function inventorySchema(k: InventoryKinds): z.ZodType<Inventory> {
       stores: z.record(z.string(), specUnion('store', k.stores)).default({}),
       deployers: z.record(z.string(), specUnion('deployer', k.deployers)).default({}),
       credentials: z.array(CredentialEntrySchema).default([]),
+      providers: z
+        .strictObject(Object.fromEntries(Object.entries(k.providers ?? {}).map(([name, schema]) => [name, schema.optional()])))
+        .default({}),
     })
     .superRefine((inv, ctx) => {
       const known = (names: Record<string, unknown>) => Object.keys(names).join(', ') || 'none';

@@ -39,6 +39,7 @@ export class Catalog {
       stores: modules.flatMap((m) => m.stores ?? []).map((s) => s.spec),
       deployers: modules.flatMap((m) => m.deployers ?? []).map((d) => d.spec),
       fields,
+      providers: Object.fromEntries(modules.filter((m) => m.config).map((m) => [m.name, m.config!])),
     });
   }
 
@@ -83,7 +84,7 @@ export class Catalog {
   registry(ctx: ModuleContext): Registry {
     const registry = new Registry();
     for (const m of this.modules) {
-      const built = m.create(ctx);
+      const built = m.create({ ...ctx, config: ctx.inventory?.providers?.[m.name] });
       if (built.credential) registry.addCredentialProvider(built.credential);
       for (const s of built.stores ?? []) registry.addStore(s);
       for (const d of built.deployers ?? []) registry.addDeployer(d);

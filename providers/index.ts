@@ -3,6 +3,7 @@ import { secretsManagerModule } from './aws-secrets-manager';
 import { ssmModule } from './aws-ssm';
 import { Catalog } from './catalog';
 import { githubModule } from './github';
+import { guidedModule } from './guided';
 import { httpDeployHookModule } from './http-deploy-hook';
 import { slackTokenModule } from './slack-token';
 import type { ProviderModule } from './module';
@@ -16,6 +17,8 @@ export const MODULES: readonly ProviderModule[] = [
   githubModule,
   httpDeployHookModule,
   slackTokenModule,
+  // Last: the guided runbook, for every credential no module above can call.
+  guidedModule,
 ];
 
 export const catalog = new Catalog(MODULES);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Inventory } from '../domain/schemas';
 import type { LeakPattern } from '../domain/secret-patterns';
 import type { CredentialProvider, Deployer, SecretMaterial, SecretStore, SecretVault } from './types';
 
@@ -69,6 +70,10 @@ export interface ModuleContext {
   env: NodeJS.ProcessEnv;
   /** Settings by name (`aws`, `github`, …), e.g. an emulator's endpoint; each module reads its own. */
   settings: Record<string, unknown>;
+  /** The inventory in use; a module reads its own section (`providers.<name>`) through `config` below. */
+  inventory?: Inventory;
+  /** This module's section of the inventory (`providers.<module name>`), parsed by its `config` schema. */
+  config?: unknown;
 }
 
 export interface Built {
@@ -83,6 +88,11 @@ export interface ProviderModule {
   credential?: CredentialKind;
   stores?: readonly SpecKind[];
   deployers?: readonly SpecKind[];
+  /**
+   * The module's own inventory section, under `providers.<name>` (e.g. PostgreSQL clusters and how to
+   * reach them as an administrator). Secrets are never inline: a section names where they come from.
+   */
+  config?: z.ZodType;
   /** Builds the module's providers from its configuration. */
   create(ctx: ModuleContext): Built;
 }

@@ -33,7 +33,11 @@ export interface LeakedCredential {
   secretHandle?: string;
 }
 
-/** Regeneration that a person must do (e.g. a GitHub PAT cannot be created by API). */
+/**
+ * A step that a person must do (a GitHub PAT cannot be created by API; a key Leakstop cannot call is
+ * revoked at its issuer). From regenerate, the person registers the replacement; from contain or
+ * revoke, the person confirms it is done.
+ */
 export interface ManualStep {
   manual: true;
   /** What to do, shown to people; never contains a secret. */
@@ -45,10 +49,10 @@ export interface CredentialProvider {
   identify(cred: LeakedCredential): Promise<Identification>;
   describe(cred: LeakedCredential, owner: string): Promise<BlastRadius>;
   /** `known`: what identification found a moment ago (the first response), so a provider may skip looking again. */
-  contain(cred: LeakedCredential, owner: string, ctx: IncidentContext, known?: Identification): Promise<ActionResult>;
+  contain(cred: LeakedCredential, owner: string, ctx: IncidentContext, known?: Identification): Promise<ActionResult | ManualStep>;
   regenerate(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<NewCredential | ManualStep>;
   verify(cred: LeakedCredential, owner: string, fresh: NewCredential): Promise<Verification>;
-  revoke(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult>;
+  revoke(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult | ManualStep>;
   /** When the incident ends: delete what the provider kept about the leaked credential (its leaked secret is deleted for it). */
   forget?(cred: LeakedCredential): Promise<void>;
 }

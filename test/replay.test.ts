@@ -130,6 +130,42 @@ describe('fresh incidents replay', () => {
   });
 });
 
+describe('the guided runbook replays', () => {
+  useTemporal((c) => (client = c));
+
+  // Containment and deletion are a person's confirmations (a provider's contain or revoke answered with a
+  // manual step). No earlier history can reach this path: only the guided provider, new with it, takes it.
+  // Without a probe in the inventory, verification says what it could not check instead of failing.
+  test('guided-confirmed-by-hand', async () => {
+    const key = `AIza${'Q7_'.repeat(11)}xy`;
+    const replacement = `AIza${'R8-'.repeat(11)}zw`;
+    const taskQueue = uniqueQueue('replay-guided');
+    const worker = await startWorker({ taskQueue, inventory: '{}' });
+    try {
+      const vault = new LocalFileVault(path.join(worker.dataDir, 'vault'));
+      const credentialId = `google-api-key:${(await keepSecret(vault, 'new', 'guided', key)).id}`;
+      await keepSecret(vault, 'leaked', 'guided', key, credentialId);
+      const { incidentId } = await report(client, taskQueue, { provider: 'guided', credentialId, requestedBy: 'replay', exposure: { source: 'cli' } });
+      const control = controlFor(client, taskQueue);
+      const step = async (phase: string, credential?: { id: string; handle: string }) => {
+        await waitForState(client, incidentId, (st) => st.waiting.some((w) => w.kind === 'manual' && w.phase === phase));
+        await control.done(incidentId, { by: 'replay', ...(credential ? { credential } : {}) });
+      };
+      await step('contain');
+      await step('regenerate', await keepSecret(vault, 'new', 'guided', replacement));
+      await step('revoke');
+      const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+      expect(s.status).toBe('completed');
+      expect(s.containment?.summary).toBe('replay confirmed it is done at the issuer');
+      expect(s.revocation?.summary).toBe('replay confirmed it is done at the issuer');
+      expect(s.verification).toMatchObject({ newWorks: false, oldDisabled: false, detail: expect.stringMatching(/^not checked: the inventory gives no probe/) });
+      await replayAndKeep('guided-confirmed-by-hand', incidentId);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 /** Replays a finished incident's history against the current code; with LEAKSTOP_RECORD_HISTORIES=1 keeps it. */
 async function replayAndKeep(name: string, incidentId: string, client = currentClient()): Promise<void> {
   const history = await client.workflow.getHandle(incidentId).fetchHistory();

@@ -14,6 +14,8 @@ import { connectClient } from '../worker/temporal-client';
 import { Sealer } from '../domain/seal';
 import { IncidentControl } from './control';
 import { keepSecret } from './keep-secret';
+import { secretId } from '../domain/fingerprint';
+import { guidedKind } from '../providers/guided/kind';
 
 const USAGE = `leakstop incident <command>
 
@@ -34,6 +36,10 @@ const USAGE = `leakstop incident <command>
   abort   <incident-id> --by NAME --reason TEXT
   identify <pending-id> --credential AKIA… [--provider aws-iam] --by NAME
           (a leak a scanner reported without naming the credential, e.g. GitGuardian)
+
+leakstop fingerprint FILE
+          the fingerprint (sha256:<16 hex>) of the secret in FILE, for the inventory's
+          providers.guided.credentials.NAME.secrets; the secret is never printed
 
 Connects to TEMPORAL_ADDRESS, or to the embedded server of \`npm start\` (localhost:7233).`;
 
@@ -63,6 +69,7 @@ const OPTIONS = {
 export async function cli(argv: string[], out: (s: string) => void = console.log): Promise<number> {
   const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [group, command, id, decision] = positionals;
+  if (group === 'fingerprint' && command && !o.help) return fingerprintOf(command, out);
   if (o.help || group !== 'incident' || !command) {
     out(USAGE);
     return o.help ? 0 : 2;
@@ -195,4 +202,17 @@ if (require.main === module) {
       process.exit(1);
     },
   );
+}
+
+/** What the inventory lists for a guided credential: the fingerprint of the value, and the type its shape says. */
+function fingerprintOf(file: string, out: (s: string) => void): number {
+  const value = readFileSync(file, 'utf8').trim();
+  const r = guidedKind.recognise({ scanner: 'pasted', raw: value });
+  if (!('credentialId' in r)) {
+    out(`leakstop: ${file}: ${'invalid' in r ? r.invalid : 'not a secret'}`);
+    return 2;
+  }
+  const [type] = r.credentialId.split(':');
+  out(`${secretId(value)} (${type})`);
+  return 0;
 }

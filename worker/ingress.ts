@@ -53,7 +53,7 @@ export async function ingressRoutes(o: {
       gitguardian: { token: env.LEAKSTOP_GITGUARDIAN_TOKEN ?? '' },
       generic: { secret: env.LEAKSTOP_GENERIC_WEBHOOK_SECRET ?? '' },
       awsHealth: { sharedSecret: env.LEAKSTOP_AWS_HEALTH_SECRET ?? '' },
-      keepSecret: async (provider, secret) => (await keepSecret(o.vault, 'leaked', provider, secret)).handle,
+      keepSecret: async (provider, secret, credentialId) => (await keepSecret(o.vault, 'leaked', provider, secret, credentialId)).handle,
       // The workflow validates the pending leak itself (its input schema), as it does for the Temporal UI.
       awaitIdentification: (reference, pending) => o.control.awaitIdentification(reference, pending as PendingLeak),
       log: (line) => o.log.info(line),
@@ -69,7 +69,7 @@ export async function ingressRoutes(o: {
       logger: boltLogger(o.log),
       control: o.control,
       clientOptions: o.slackApiUrl ? { slackApiUrl: o.slackApiUrl } : undefined,
-      keepSecret: (provider, secret, purpose = 'new') => keepSecret(o.vault, purpose, provider, secret),
+      keepSecret: (provider, secret, purpose = 'new', credentialId) => keepSecret(o.vault, purpose, provider, secret, credentialId),
       onRefused: (incidentId, who, what) => {
         o.log.warn({ incidentId, who }, `refused: ${what}`);
         if (incidentId) void o.control.note(incidentId, who, `refused: ${what}`).catch(() => undefined);

@@ -50,6 +50,7 @@ export function buildDeps(o: DepsOptions): ActivityDeps {
   const gh = { baseUrl: o.github?.baseUrl, auth: o.github?.token };
   const registry = catalog.registry({
     vault,
+    inventory: o.inventory,
     env: o.env ?? process.env,
     settings: { aws: o.aws, github: { baseUrl: o.github?.baseUrl, token: o.github?.token }, ...o.providerSettings },
   });

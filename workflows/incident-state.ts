@@ -13,7 +13,7 @@ import { redactId } from '../domain/credential';
 import { durationMs } from '../domain/duration';
 import { LIMITS, severityOf, type Decision, type IncidentState, type ManualDoneRequest, type Waiting } from '../domain/incident';
 import type { Plan } from '../domain/inventory';
-import type { NewCredential } from '../domain/results';
+import type { ActionResult, NewCredential } from '../domain/results';
 import type { Report } from '../domain/incident-input';
 import { PHASES, type Phase } from '../domain/phases';
 import type { Origin } from '../domain/trust';
@@ -260,6 +260,17 @@ export class Incident {
     this.manualDone.delete(step);
     this.log(phase, `${step} done${done.note ? `: ${done.note}` : ''}`, done.by);
     return { id: done.credential!.id, handle: done.credential!.handle, removed: [] };
+  }
+
+  /**
+   * A step only a person can do at the credential's issuer (revoke it there): show the instructions, wait
+   * for `done` (or abort), and record who confirmed it.
+   */
+  async confirmed(phase: Phase, step: string, instructions: string): Promise<ActionResult> {
+    await this.waitForPerson({ kind: 'manual', phase, step, reason: instructions, options: ['done', 'abort'] });
+    const done = this.manualDone.get(step)!;
+    this.manualDone.delete(step);
+    return { summary: `${done.by} confirmed it is done at the issuer${done.note ? ` (${done.note.slice(0, 200)})` : ''}`, changed: true, at: new Date().toISOString() };
   }
 
   record(phase: Phase, step: string, detail: string, outcome: 'done' | 'skipped' = 'done'): void {

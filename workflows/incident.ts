@@ -146,8 +146,10 @@ async function runbook(incident: Incident, origin: Origin, checkReplacementFirst
   const contain = async () => {
     await incident.enter('contain');
     if (first.containmentFailed) incident.log('contain', `first response could not contain: ${first.containmentFailed}; trying again as a step`);
-    const r = first.containment ?? (await incident.step('contain', 'deactivate key', () => providerCalls.contain(provider, cred, owner, ctx())));
-    if (r === SKIPPED) return;
+    const asked = first.containment ?? (await incident.step('contain', 'deactivate key', () => providerCalls.contain(provider, cred, owner, ctx())));
+    if (asked === SKIPPED) return;
+    // Only a person can contain it (the guided runbook): the instructions, then their confirmation.
+    const r = 'manual' in asked ? await incident.confirmed('contain', 'revoke at the issuer', asked.instructions) : asked;
     s.containment = r;
     s.timeToContainMs = Date.parse(r.at ?? new Date().toISOString()) - Date.parse(s.startedAt);
     incident.record('contain', 'deactivate key', r.summary);
@@ -204,7 +206,8 @@ async function runbook(incident: Incident, origin: Origin, checkReplacementFirst
   }
 
   await incident.enter('revoke');
-  const revoked = await incident.step('revoke', 'delete key', () => providerCalls.revoke(provider, cred, owner, ctx()));
+  const asked = await incident.step('revoke', 'delete key', () => providerCalls.revoke(provider, cred, owner, ctx()));
+  const revoked = asked !== SKIPPED && 'manual' in asked ? await incident.confirmed('revoke', 'delete at the issuer', asked.instructions) : asked;
   if (revoked !== SKIPPED) {
     s.revocation = revoked;
     incident.record('revoke', 'delete key', revoked.summary);

@@ -89,7 +89,7 @@ describe('TruffleHog --json', () => {
   test('two findings in NDJSON start two incidents; a detector without a provider is listed as ignored', async () => {
     const [a, b] = [newKeyId(), newKeyId()];
     const [reports, logs] = [h.reports.length, h.logs.length];
-    const body = [truffleHogLine({ raw: a }), truffleHogLine({ raw: 'sk_live_1234', detector: 'Stripe', type: 17 }), truffleHogLine({ raw: b, file: 'infra/main.tf', line: 3 })].join('\n') + '\n';
+    const body = [truffleHogLine({ raw: a }), truffleHogLine({ raw: 'pcsk_1234abcd', detector: 'Pinecone', type: 1003 }), truffleHogLine({ raw: b, file: 'infra/main.tf', line: 3 })].join('\n') + '\n';
     const reply = await h.post('/webhooks/generic', body, signedGeneric(body, { contentType: 'application/x-ndjson' }));
 
     expect(reply).toEqual({
@@ -99,7 +99,7 @@ describe('TruffleHog --json', () => {
           { index: 0, incidentId: expect.stringMatching(/^leak-aws-/), joined: false },
           { index: 2, incidentId: expect.stringMatching(/^leak-aws-/), joined: false },
         ],
-        ignored: [{ index: 1, reason: 'Leakstop has no provider for TruffleHog detector "Stripe"' }],
+        ignored: [{ index: 1, reason: 'Leakstop has no provider for TruffleHog detector "Pinecone"' }],
       },
     });
     expect(await h.incidentExists(a)).toBe(true);

@@ -93,13 +93,13 @@ test('non-leak actions, other detectors and the test message are ignored with th
   const keyId = newKeyId();
   h.identities.set(id, keyId);
   const assigned = JSON.stringify(gitguardianEvent({ id, action: 'incident_assigned' }));
-  const password = JSON.stringify(gitguardianEvent({ id, detector: 'generic_password' }));
+  const password = JSON.stringify(gitguardianEvent({ id, detector: 'pinecone_api_key' }));
   const welcome = JSON.stringify({ origin: 'GitGuardian', type: 'Welcome Message Token', gitguardian_link: 'http://dashboard.gitguardian.com/workspace/1/incidents/1', matches: [] });
 
   expect(await h.post('/webhooks/gitguardian', assigned, signedGitGuardian(assigned))).toEqual({ status: 200, body: { ignored: 'action "incident_assigned" does not expose a secret' } });
   expect(await h.post('/webhooks/gitguardian', password, signedGitGuardian(password))).toEqual({
     status: 200,
-    body: { ignored: 'Leakstop has no provider for GitGuardian detector "generic_password"' },
+    body: { ignored: 'Leakstop has no provider for GitGuardian detector "pinecone_api_key"' },
   });
   expect(await h.post('/webhooks/gitguardian', welcome, signedGitGuardian(welcome))).toEqual({ status: 200, body: { ignored: 'GitGuardian test message' } });
   expect(await h.incidentExists(keyId)).toBe(false);

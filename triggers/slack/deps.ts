@@ -13,7 +13,7 @@ export interface SlackDeps {
   onRefused: OnRefused;
   logger: Logger;
   /** Puts a replacement credential in the vault; the workflow only gets the handle. */
-  keepSecret?: (provider: string, secret: string, purpose?: 'leaked' | 'new') => Promise<{ id: string; handle: string }>;
+  keepSecret?: (provider: string, secret: string, purpose?: 'leaked' | 'new', credentialId?: string) => Promise<{ id: string; handle: string }>;
 }
 
 /** How a Slack user is named in incidents (timeline, post-mortem): stable, unlike display names. */

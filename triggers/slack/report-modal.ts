@@ -30,7 +30,7 @@ export function reportView(context: ViewContext, prefill?: string): View {
         type: 'input',
         block_id: BLOCK.provider,
         label: { type: 'plain_text', text: 'Provider' },
-        element: { type: 'static_select', action_id: VALUE, options: catalog.kinds.map((p) => option(p)), initial_option: option(catalog.kinds[0]) },
+        element: { type: 'static_select', action_id: VALUE, options: catalog.kinds.map((p) => option(p, catalog.credential(p).label)), initial_option: option(catalog.kinds[0], catalog.credential(catalog.kinds[0]).label) },
       },
       {
         type: 'input',

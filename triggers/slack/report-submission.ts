@@ -29,7 +29,7 @@ export function registerReportSubmission(app: App, deps: SlackDeps): void {
       let input = reading.input;
       if (reading.pastedToken) {
         if (!deps.keepSecret) throw new Error('this Leakstop has no vault for leaked tokens');
-        const kept = await deps.keepSecret(input.provider, reading.pastedToken, 'leaked');
+        const kept = await deps.keepSecret(input.provider, reading.pastedToken, 'leaked', input.credentialId);
         input = { ...input, credentialId: kept.id };
       }
       const r = await deps.control.report(input);

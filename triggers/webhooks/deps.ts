@@ -39,8 +39,8 @@ export interface WebhookDeps {
    * which a person completes (`leakstop incident identify`). Without it such leaks are only logged.
    */
   awaitIdentification?(reference: string, pending: { exposure: unknown; requestedBy: string; reason: string }): Promise<{ pendingId: string }>;
-  /** Stores a raw leaked secret in the vault and returns its handle. */
-  keepSecret(provider: string, secret: string): Promise<string>;
+  /** Stores a raw leaked secret in the vault, under the credential id its module derived, and returns its handle. */
+  keepSecret(provider: string, secret: string, credentialId: string): Promise<string>;
   log?(line: string): void;
   /** Deliveries already handled, so a replay is not acted on; without it, one in memory (delivery-log.ts). */
   deliveries?: DeliveryLog;

@@ -49,7 +49,7 @@ export async function reportAll(deps: Pick<WebhookDeps, 'report' | 'keepSecret'>
   const byKey = new Map<string, Started>();
   for (const [key, draft] of distinct) {
     const { input, secret } = draft;
-    if (secret !== undefined) await upstream('the vault', 503, () => deps.keepSecret(String(input.provider), secret));
+    if (secret !== undefined) await upstream('the vault', 503, () => deps.keepSecret(String(input.provider), secret, String(input.credentialId)));
     byKey.set(key, await upstream('Temporal', 503, () => deps.report(input, trustOf(draft))));
   }
   return drafts.map((d) => byKey.get(keyOf(d))!);
