@@ -26,6 +26,8 @@ export interface ActivityDeps {
   sealer: Sealer;
   /** Starts (or joins) an incident, as a trigger would: for leaks identified after the fact. */
   report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
+  /** Counts what people on call watch (worker/metrics.ts), when the process exports metrics. */
+  metrics?: { onEvent(e: IncidentEvent): void; onDeploy(deployer: string, result: string, seconds: number): void };
   /** Closes scanner alerts once their credential is revoked (GitHub secret scanning), when configured. */
   alerts?: { resolveAlert(repository: string, number: number, comment: string): Promise<ActionResult> };
 }
@@ -136,7 +138,10 @@ export function createActivities(deps: ActivityDeps) {
 
     async awaitDeploy(handle: DeployHandle, spec: DeployerSpec) {
       const ctx = Context.current();
-      return registry.deployer(spec.kind).waitFor(handle, spec, () => ctx.heartbeat());
+      const began = Date.now();
+      const result = await registry.deployer(spec.kind).waitFor(handle, spec, () => ctx.heartbeat());
+      deps.metrics?.onDeploy(spec.kind, result.status, (Date.now() - began) / 1000);
+      return result;
     },
 
     async forgetSecret(handle: string) {
@@ -151,6 +156,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async notify(event: IncidentEvent) {
+      deps.metrics?.onEvent(event);
       await deps.notifier.notify(event);
     },
 

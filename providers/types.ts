@@ -98,6 +98,10 @@ export interface IncidentSnapshot {
   /** What waits for a person now; drives buttons. */
   waiting: Waiting[];
   postMortemUrl?: string;
+  /** Where the first report came from (a source name), when it began, and how long containing took: for metrics. */
+  source?: string;
+  startedAt?: string;
+  timeToContainMs?: number;
 }
 
 export interface Notifier {

@@ -24,7 +24,14 @@ const REQUEST_TIMEOUT_MS = 30_000;
  * The ingress HTTP server: health, the codec server, scanner webhooks and Slack mount here as routes.
  * A route's unexpected error becomes a plain 500; its details go to the (redacting) log only.
  */
-export function createIngress(o: { routes: Route[]; healthy: () => boolean; log?: Logger; maxInFlight?: number }): Server {
+export function createIngress(o: {
+  routes: Route[];
+  healthy: () => boolean;
+  log?: Logger;
+  maxInFlight?: number;
+  /** Told every answer's path and status (metrics); never the body. */
+  observe?: (path: string | undefined, status: number) => void;
+}): Server {
   const health: Route = (req, res) => {
     if (req.method !== 'GET' || req.url !== '/healthz') return false;
     const ok = o.healthy();
@@ -36,6 +43,7 @@ export function createIngress(o: { routes: Route[]; healthy: () => boolean; log?
   // Said once per flood, not once per refused request: the log must not become the flood.
   let saidFull = false;
   return createServer({ requestTimeout: REQUEST_TIMEOUT_MS, headersTimeout: REQUEST_TIMEOUT_MS }, async (req, res) => {
+    if (o.observe) res.once('finish', () => o.observe!(req.url, res.statusCode));
     try {
       // Health reads no body and must answer during a flood, or an orchestrator restarts a working ingress.
       if (await health(req, res)) return;

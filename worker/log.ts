@@ -26,10 +26,14 @@ export function createLogger(destination?: DestinationStream, level = process.en
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
-/** Temporal's worker and core logs go through the same redacting logger. Once per process. */
-export function installTemporalLogging(log: Logger, level: LogLevel = 'WARN'): void {
+/**
+ * Temporal's worker and core logs go through the same redacting logger. Once per process, before the
+ * first native connection; `prometheus` also has the runtime serve the SDK's metrics there (host:port).
+ */
+export function installTemporalLogging(log: Logger, level: LogLevel = 'WARN', prometheus?: string): void {
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => log[LEVELS[entry.level]]({ ...entry.meta, sdk: true }, entry.message)),
+    ...(prometheus ? { telemetryOptions: { metrics: { prometheus: { bindAddress: prometheus } } } } : {}),
   });
 }
 

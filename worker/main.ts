@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { NativeConnection } from '@temporalio/worker';
 import { redact } from '../domain/redact';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { ingressRoutes } from './ingress';
 import { createLogger, installTemporalLogging } from './log';
 import { notifiersFromEnv } from './notifiers';
 import { connectClient } from './temporal-client';
+import { endpointOf, Metrics, metricsRoute, openIncidentsFrom } from './metrics';
+import { freePort } from './net';
 import { buildDeps, createWorker, sealerFor } from './wiring';
 
 /**
@@ -19,10 +22,12 @@ import { buildDeps, createWorker, sealerFor } from './wiring';
  */
 async function main(): Promise<void> {
   const log = createLogger();
-  installTemporalLogging(log);
   const cfg = loadConfig();
   const role = process.env.LEAKSTOP_ROLE ?? 'all';
   if (!['all', 'worker', 'ingress'].includes(role)) throw new Error(`LEAKSTOP_ROLE: must be all, worker or ingress, got "${role}"`);
+  // The Temporal SDK's own worker metrics, served by its runtime on loopback and appended to /metrics.
+  const sdkMetrics = role === 'ingress' ? undefined : `127.0.0.1:${Number(process.env.LEAKSTOP_SDK_METRICS_PORT) || (await freePort())}`;
+  installTemporalLogging(log, 'WARN', sdkMetrics);
   const inventory = await loadInventory(cfg.inventoryPath); // a bad config stops start-up here, before anything runs
   const keys = loadCodecKeys(cfg.dataDir, process.env, (s) => log.warn(s));
   const httpPort = Number(process.env.LEAKSTOP_HTTP_PORT ?? 8080);
@@ -42,12 +47,15 @@ async function main(): Promise<void> {
   }
 
   const stops: (() => Promise<void>)[] = [];
+  const sdkMetricsUrl = sdkMetrics && `http://${sdkMetrics}/metrics`;
   const { client, close } = await connectClient({ address, namespace: cfg.namespace, keys });
+  const metrics = new Metrics({ sdkMetricsUrl, ...(role !== 'worker' ? { openIncidents: () => openIncidentsFrom(client) } : {}) });
+  const metricsToken = process.env.LEAKSTOP_METRICS_TOKEN || undefined;
   const control = new IncidentControl(client, cfg.taskQueue, sealerFor(keys));
   stops.push(close);
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
-    const deps = buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv(), report: (i) => control.report(i), keys });
+    const deps = { ...buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv(), report: (i) => control.report(i), keys }), metrics };
     const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys });
     const running = worker.run();
     stops.push(async () => {
@@ -56,13 +64,23 @@ async function main(): Promise<void> {
       await connection.close();
     });
     log.info(`worker polling task queue ${cfg.taskQueue} in namespace ${cfg.namespace}`);
+    if (role === 'worker') {
+      // A worker alone has no ingress: its metrics get a server of their own.
+      const route = metricsRoute(metrics, metricsToken);
+      const server = createServer((req, res) => void route(req, res).then((served) => served || res.writeHead(404).end()));
+      const port = Number(process.env.LEAKSTOP_METRICS_PORT ?? 9464);
+      await new Promise<void>((r) => server.listen(port, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));
+      stops.push(() => new Promise((r) => server.close(() => r())));
+      log.info(`metrics on http://localhost:${port}/metrics`);
+    }
   }
   if (role !== 'worker') {
     const vault = new LocalFileVault(path.join(cfg.dataDir, 'vault'));
-    const server = createIngress({ log, healthy: () => true, routes: await ingressRoutes({ cfg, keys, control, inventory, vault, log }) });
+    const routes = [metricsRoute(metrics, metricsToken), ...(await ingressRoutes({ cfg, keys, control, inventory, vault, log }))];
+    const server = createIngress({ log, healthy: () => true, routes, observe: (p, status) => metrics.onRequest(endpointOf(p), status) });
     await new Promise<void>((r) => server.listen(httpPort, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));
     stops.push(() => new Promise((r) => server.close(() => r())));
-    log.info(`ingress on http://localhost:${httpPort} (GET /healthz, POST /codec/*, /webhooks/*, /slack/events)`);
+    log.info(`ingress on http://localhost:${httpPort} (GET /healthz, GET /metrics, POST /codec/*, /webhooks/*, /slack/events)`);
   }
   log.info('ready. Report a leak with: npm run leakstop -- incident start --credential <AKIA…> --by <you>');
 

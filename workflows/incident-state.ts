@@ -215,6 +215,9 @@ export class Incident {
         severity: severityOf(s.input),
         waiting: s.waiting,
         postMortemUrl: s.postMortem?.url,
+        source: s.input.exposure.source,
+        startedAt: s.startedAt,
+        ...(s.timeToContainMs !== undefined ? { timeToContainMs: s.timeToContainMs } : {}),
       },
     }).catch((err) => {
       if (isCancellation(err)) throw err;

@@ -26,6 +26,14 @@ const EXAMPLES: Record<LeakKind, string[]> = {
   'slack-app-token': [`xapp-1-A${randomBase62(10).toUpperCase()}-${Date.now()}-${randomBase62(64).toLowerCase()}`],
   'slack-webhook-url': [`https://hooks.slack.com/services/T${randomBase62(10).toUpperCase()}/B${randomBase62(10).toUpperCase()}/${randomBase62(24)}`],
   'private-key': [pem()],
+  // The guided runbook's types (providers/guided/catalogue.ts).
+  'google-api-key': [`AIza${randomBase62(35)}`],
+  'openai-api-key': [`sk-proj-${randomBase62(48)}`, `sk-svcacct-${randomBase62(44)}`],
+  'openai-legacy-key': [`sk-${randomBase62(20)}T3BlbkFJ${randomBase62(20)}`],
+  'anthropic-api-key': [`sk-ant-api03-${randomBase62(60)}`],
+  'stripe-secret-key': [`sk_live_${randomBase62(24)}`, `rk_live_${randomBase62(24)}`],
+  'sendgrid-api-key': [`SG.${randomBase62(22)}.${randomBase62(43)}`],
+  'azure-client-secret': [`${randomBase62(3)}8Q~${randomBase62(31)}`],
 };
 
 /** The last 12 characters of the last random-looking run: what must never be written. */
