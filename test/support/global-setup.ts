@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
+import { startOpenBao } from './openbao-server';
 import { WORKFLOWS_PATH } from '../../worker/wiring';
 import { FAILURE_CONVERTER_PATH } from '../../worker/data-converter';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,9 @@ export default async function globalSetup(): Promise<void> {
   // also retries on fresh ports). The web UI is on so the browser test can start an incident from it.
   const moto = await startMoto();
   const temporal = await startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), ui: true });
+  // OpenBao's dev server (in memory, KV v2 at secret/) for the OpenBao store's tests (test/openbao).
+  const openbao = await startOpenBao();
+  (globalThis as Record<string, unknown>).__leakstopOpenBao = openbao;
   (globalThis as Record<string, unknown>).__leakstop = { temporal, moto, dir };
 
   const admin = await enforceMotoAuth(moto.endpoint);
@@ -36,8 +40,11 @@ export default async function globalSetup(): Promise<void> {
     admin,
     bundlePath,
     uiUrl: temporal.uiUrl!,
+    openbao: { address: openbao.address, token: openbao.token },
   };
   process.env.LEAKSTOP_TEST_ENV = JSON.stringify(env);
+  // The OpenBao store reads its token from the environment (its spec's tokenEnv, this by default).
+  process.env.LEAKSTOP_OPENBAO_TOKEN = openbao.token;
   // Every client and worker of the run (child processes too) encrypts with this key.
   process.env.LEAKSTOP_CODEC_KEYS = `test-1:${randomBytes(32).toString('base64')}`;
 }

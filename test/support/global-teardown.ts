@@ -1,8 +1,10 @@
 import { rmSync } from 'node:fs';
 import type { EmbeddedTemporal } from '../../worker/embedded-temporal';
 import type { Moto } from '../../worker/embedded-moto';
+import type { OpenBao } from './openbao-server';
 
 export default async function globalTeardown(): Promise<void> {
+  await ((globalThis as Record<string, unknown>).__leakstopOpenBao as OpenBao | undefined)?.stop();
   const s = (globalThis as Record<string, unknown>).__leakstop as { temporal: EmbeddedTemporal; moto: Moto; dir: string } | undefined;
   if (!s) return;
   await Promise.allSettled([s.temporal.stop(), s.moto.stop()]);
