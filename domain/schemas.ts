@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PolicyOverridesSchema, PolicySchema, SOURCES, type Policy, type PolicyOverrides } from './incident-input';
+import { DurationSchema, PolicyOverridesSchema, PolicySchema, SOURCES, type Policy, type PolicyOverrides } from './incident-input';
 
 // The schema is the type: every shape that crosses a boundary (trigger → workflow, config file → worker)
 // is declared once and inferred with z.infer. The incident input lives in domain/incident-input.ts.
@@ -24,6 +24,18 @@ export const TrustRulesSchema = z.strictObject({
   unverifiedFindings: z.enum(['ignore', 'report']).default('ignore'),
 });
 export type TrustRulesConfig = z.infer<typeof TrustRulesSchema>;
+
+/**
+ * Where Leakstop looks for a credential's other copies (`leakstop inventory discover`): the inventory's
+ * stores that can be listed, each under its prefixes (a path, a name prefix), or all of it without.
+ * Values are compared inside the process; only where a credential was found leaves it.
+ */
+export const DiscoverySchema = z.strictObject({
+  sources: z.record(z.string(), z.strictObject({ prefixes: z.array(z.string().min(1).max(500)).max(50).default([]) })).default({}),
+  /** Each source's search is cut off after this long; what it found by then counts, and the cut is reported. */
+  timeout: DurationSchema.default('30s'),
+});
+export type DiscoveryConfig = z.infer<typeof DiscoverySchema>;
 
 /** What the inventory's shape depends on, from the provider modules. */
 export interface InventoryKinds {
@@ -65,6 +77,7 @@ export interface Inventory {
   credentials: CredentialEntry[];
   /** Provider modules' own settings, by module name (validated by each module's schema). */
   providers: Record<string, unknown>;
+  discovery: DiscoveryConfig;
 }
 
 /** The inventory schema for the given provider modules (providers/catalog.ts builds the one in use). */
@@ -96,9 +109,13 @@ export function inventorySchema(k: InventoryKinds): z.ZodType<Inventory> {
       providers: z
         .strictObject(Object.fromEntries(Object.entries(k.providers ?? {}).map(([name, schema]) => [name, schema.optional()])))
         .default({}),
+      discovery: DiscoverySchema.default(DiscoverySchema.parse({})),
     })
     .superRefine((inv, ctx) => {
       const known = (names: Record<string, unknown>) => Object.keys(names).join(', ') || 'none';
+      for (const source of Object.keys(inv.discovery.sources)) {
+        if (!(source in inv.stores)) ctx.addIssue({ code: 'custom', path: ['discovery', 'sources', source], message: `unknown store "${source}" (defined: ${known(inv.stores)})` });
+      }
       inv.credentials.forEach((cred, ci) =>
         cred.consumers.forEach((consumer, ki) => {
           if (!(consumer.store in inv.stores)) {

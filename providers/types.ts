@@ -69,6 +69,12 @@ export interface SecretStore {
   write(consumer: ResolvedConsumer, value: string, ctx: IncidentContext): Promise<StoreWrite>;
   /** The value now current under the consumer's key; for verification and tests. */
   read(consumer: ResolvedConsumer): Promise<string | undefined>;
+  /**
+   * Every entry of the store under `prefix` (all of it without one), each value handed to `visit` and
+   * nowhere else: discovery compares it in the process and keeps only where it was found. Stops early
+   * once `signal` aborts.
+   */
+  scan?(spec: StoreSpec, prefix: string | undefined, visit: (key: string, value: string) => void, signal: AbortSignal): Promise<void>;
 }
 
 export interface Deployer {

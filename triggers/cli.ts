@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -9,13 +9,15 @@ import { LocalFileVault } from '../providers/local-vault/vault';
 import { ConfigError } from '../domain/inventory';
 import { ValidationError } from '../domain/issues';
 import { loadCodecKeys } from '../worker/codec';
-import { loadConfig } from '../worker/config';
+import { loadConfig, loadInventory } from '../worker/config';
 import { connectClient } from '../worker/temporal-client';
 import { Sealer } from '../domain/seal';
 import { IncidentControl } from './control';
 import { keepSecret } from './keep-secret';
 import { secretId } from '../domain/fingerprint';
 import { guidedKind } from '../providers/guided/kind';
+import { catalog } from '../providers';
+import { discover, draftInventory } from '../providers/discovery';
 
 const USAGE = `leakstop incident <command>
 
@@ -36,6 +38,11 @@ const USAGE = `leakstop incident <command>
   abort   <incident-id> --by NAME --reason TEXT
   identify <pending-id> --credential AKIA… [--provider aws-iam] --by NAME
           (a leak a scanner reported without naming the credential, e.g. GitGuardian)
+
+leakstop inventory discover [--out FILE]
+          searches the inventory's stores (its discovery section says which, under which prefixes)
+          for credentials, and writes the inventory with what it found added (FILE, mode 0600, or
+          standard output); values are compared in the process, never printed
 
 leakstop fingerprint FILE
           the fingerprint (sha256:<16 hex>) of the secret in FILE, for the inventory's
@@ -63,6 +70,7 @@ const OPTIONS = {
   note: { type: 'string' },
   reason: { type: 'string' },
   'credential-file': { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,6 +78,7 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
   const { values: o, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const [group, command, id, decision] = positionals;
   if (group === 'fingerprint' && command && !o.help) return fingerprintOf(command, out);
+  if (group === 'inventory' && command === 'discover' && !o.help) return discoverInventory(o.out, out);
   if (o.help || group !== 'incident' || !command) {
     out(USAGE);
     return o.help ? 0 : 2;
@@ -216,3 +225,35 @@ function fingerprintOf(file: string, out: (s: string) => void): number {
   out(`${secretId(value)} (${type})`);
   return 0;
 }
+
+/** `leakstop inventory discover`: the stores searched once, the inventory written back with what was found. */
+async function discoverInventory(file: string | undefined, out: (s: string) => void): Promise<number> {
+  const cfg = loadConfig();
+  const inventory = await loadInventory(cfg.inventoryPath);
+  const registry = catalog.registry({ vault: NO_VAULT, env: process.env, settings: { aws: cfg.aws, github: cfg.github }, inventory });
+  const d = await discover({ inventory, registry, catalog });
+  // Owners, where the provider can name one from the public id alone (an AWS key's IAM user).
+  const owners = new Map<string, string>();
+  for (const f of d.found.filter((x) => x.matchedBy === 'id')) {
+    const key = `${f.provider}\0${f.credentialId}`;
+    if (owners.has(key)) continue;
+    const owner = await registry.credential(f.provider).identify({ id: f.credentialId }).then((i) => i.owner, () => undefined);
+    if (owner && owner !== 'unknown') owners.set(key, owner);
+  }
+  const draft = draftInventory(inventory, d.found, owners);
+  if (file) writeFileSync(file, draft, { mode: 0o600 });
+  else out(draft);
+  const credentials = new Set(d.found.map((f) => `${f.provider}\0${f.credentialId}`)).size;
+  const stores = new Set(d.found.map((f) => f.store)).size;
+  const say = (line: string) => out(file ? line : `# ${line}`); // after YAML on standard output: as comments
+  say(`leakstop: ${d.found.length} place(s) of ${credentials} credential(s) in ${stores} store(s); ${d.entries} entries compared in ${d.ms} ms${file ? `; draft in ${file}` : ''}`);
+  for (const p of d.problems) say(`leakstop: ${p.store}: ${p.problem}`);
+  return 0;
+}
+
+/** Discovery keeps nothing: a store that asked the vault would be a bug. */
+const NO_VAULT = {
+  put: () => Promise.reject(new Error('discovery keeps no secret')),
+  get: () => Promise.reject(new Error('discovery reads no vault')),
+  delete: () => Promise.resolve(),
+};

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { redact } from '../../domain/redact';
 import type { StoreWrite } from '../../domain/results';
-import type { ResolvedConsumer } from '../../domain/schemas';
+import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import type { SecretsManagerSpec } from './spec';
 import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
@@ -48,6 +49,20 @@ export class SecretsManagerStore implements SecretStore {
       .send(new GetSecretValueCommand({ SecretId: consumer.key }))
       .catch(orNotFound);
     return r?.SecretString;
+  }
+
+  async scan(spec: StoreSpec, prefix: string | undefined, visit: (key: string, value: string) => void, signal: AbortSignal): Promise<void> {
+    const client = this.clients((spec as SecretsManagerSpec).region);
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(new ListSecretsCommand({ NextToken, MaxResults: 100, ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}) }), { abortSignal: signal });
+      for (const secret of page.SecretList ?? []) {
+        if (signal.aborted) return;
+        const value = await client.send(new GetSecretValueCommand({ SecretId: secret.ARN ?? secret.Name }), { abortSignal: signal }).catch(orNotFound);
+        if (value?.SecretString !== undefined && secret.Name) visit(secret.Name, value.SecretString);
+      }
+      NextToken = page.NextToken;
+    } while (NextToken && !signal.aborted);
   }
 
   private client(consumer: ResolvedConsumer): SecretsManagerClient {

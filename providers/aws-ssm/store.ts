@@ -1,7 +1,7 @@
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { redact } from '../../domain/redact';
 import type { StoreWrite } from '../../domain/results';
-import type { ResolvedConsumer } from '../../domain/schemas';
+import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import type { SsmSpec } from './spec';
 import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
@@ -38,6 +38,17 @@ export class SsmStore implements SecretStore {
 
   async read(consumer: ResolvedConsumer): Promise<string | undefined> {
     return (await this.current(this.client(consumer), consumer.key))?.Value;
+  }
+
+  /** Parameters under a path (`/` without a prefix), decrypted. */
+  async scan(spec: StoreSpec, prefix: string | undefined, visit: (key: string, value: string) => void, signal: AbortSignal): Promise<void> {
+    const client = this.clients((spec as SsmSpec).region);
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(new GetParametersByPathCommand({ Path: prefix ?? '/', Recursive: true, WithDecryption: true, NextToken, MaxResults: 10 }), { abortSignal: signal });
+      for (const p of page.Parameters ?? []) if (p.Name && p.Value !== undefined) visit(p.Name, p.Value);
+      NextToken = page.NextToken;
+    } while (NextToken && !signal.aborted);
   }
 
   private async current(client: SSMClient, name: string) {

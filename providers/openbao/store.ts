@@ -1,5 +1,5 @@
 import type { StoreWrite } from '../../domain/results';
-import type { ResolvedConsumer } from '../../domain/schemas';
+import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 import { parseKey, type OpenBaoKvSpec } from './spec';
 
@@ -45,6 +45,27 @@ export class OpenBaoKvStore implements SecretStore {
     const { data, version } = await this.current(spec, path, consumer);
     if (version === 0) return undefined;
     return field !== undefined ? data[field] : JSON.stringify(data);
+  }
+
+  /** Every secret under `prefix` (a path, or the whole mount), each field visited as `path#field`. */
+  async scan(spec: StoreSpec, prefix: string | undefined, visit: (key: string, value: string) => void, signal: AbortSignal): Promise<void> {
+    const s = spec as OpenBaoKvSpec;
+    const as = { name: 'discovery', store: 'discovery', key: prefix ?? '', field: 'json', storeSpec: s } as ResolvedConsumer;
+    const folders = [prefix ? prefix.replace(/\/*$/, '/') : ''];
+    for (let seen = 0; folders.length && !signal.aborted && seen < 100_000; ) {
+      const folder = folders.shift()!;
+      const res = await this.call(s, 'GET', `metadata/${folder}?list=true`, as);
+      if (res.status === 404) continue;
+      if (!res.ok) throw this.failure(res, as);
+      for (const name of (JSON.parse(res.text) as { data: { keys: string[] } }).data.keys) {
+        seen++;
+        if (name.endsWith('/')) folders.push(`${folder}${name}`);
+        else {
+          const { data } = await this.current(s, `${folder}${name}`, as);
+          for (const [field, value] of Object.entries(data)) if (typeof value === 'string') visit(`${folder}${name}#${field}`, value);
+        }
+      }
+    }
   }
 
   private async current(spec: OpenBaoKvSpec, path: string, consumer: ResolvedConsumer): Promise<Current> {

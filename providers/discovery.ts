@@ -1,0 +1,153 @@
+import { stringify } from 'yaml';
+import { durationMs } from '../domain/duration';
+import type { Consumer, CredentialEntry, Inventory } from '../domain/schemas';
+import type { Catalog } from './catalog';
+import type { Registry } from './registry';
+
+// Where credentials live: every store of the inventory that can be listed is searched, each under its
+// prefixes and bounded in time, for credentials any provider module recognises: AWS access key ids by
+// their public id, tokens by their format (then named by their fingerprint). Values are compared here,
+// in the process, and dropped: only where a credential was found, and how, leaves this file.
+
+/** Entries longer than this are not one credential's setting (a bundle, a certificate chain): skipped. */
+const MAX_VALUE = 64 * 1024;
+
+export interface Found {
+  /** The inventory's name of the store, and the entry in it (for OpenBao, `path#field`). */
+  store: string;
+  key: string;
+  provider: string;
+  credentialId: string;
+  matchedBy: 'id' | 'fingerprint';
+  /** What a consumer of this entry receives, when the entry is the credential (or its JSON); none when it is found inside other text. */
+  field?: string;
+}
+
+export interface Discovery {
+  found: Found[];
+  /** Sources that failed or were cut off by the timeout (what they found before counts). */
+  problems: { store: string; problem: string }[];
+  /** How many entries were compared. */
+  entries: number;
+  ms: number;
+}
+
+export async function discover(o: { inventory: Inventory; registry: Registry; catalog: Catalog; now?: () => number }): Promise<Discovery> {
+  const now = o.now ?? Date.now;
+  const began = now();
+  const timeout = durationMs(o.inventory.discovery.timeout);
+  const configured = o.inventory.discovery.sources;
+  const names = Object.keys(configured).length ? Object.keys(configured) : Object.keys(o.inventory.stores);
+  const matchers = matchersFor(o.catalog);
+  const found: Found[] = [];
+  const problems: Discovery['problems'] = [];
+  let entries = 0;
+  await Promise.all(
+    names.map(async (store) => {
+      const spec = o.inventory.stores[store]!;
+      const impl = o.registry.store(spec.kind);
+      if (!impl.scan) return void problems.push({ store, problem: `a ${spec.kind} store cannot be listed` });
+      const signal = AbortSignal.timeout(timeout);
+      const prefixes = configured[store]?.prefixes.length ? configured[store]!.prefixes : [undefined];
+      for (const prefix of prefixes) {
+        try {
+          await impl.scan(spec, prefix, (key, value) => {
+            entries++;
+            if (value.length <= MAX_VALUE) found.push(...matchers(value).map((m) => ({ store, key, ...m })));
+          }, signal);
+        } catch (err) {
+          problems.push({ store, problem: signal.aborted ? `cut off after ${o.inventory.discovery.timeout}` : (err as Error).message.slice(0, 300) });
+        }
+        if (signal.aborted) break;
+      }
+    }),
+  );
+  return { found: dedupe(found), problems, entries, ms: now() - began };
+}
+
+/** For one value: every credential in it, named as its module names it, and what a consumer of it would receive. */
+function matchersFor(catalog: Catalog): (value: string) => Omit<Found, 'store' | 'key'>[] {
+  const kinds = catalog.kinds.map((k) => catalog.credential(k));
+  return (value) => {
+    const out: Omit<Found, 'store' | 'key'>[] = [];
+    const whole = value.trim();
+    const json = isJsonObject(whole);
+    for (const kind of kinds) {
+      // A public id (an AWS access key id) is matched as itself.
+      if (kind.idsInText) {
+        for (const id of whole.match(new RegExp(kind.idsInText.source, 'g')) ?? []) {
+          if (kind.checkId(id) !== undefined) continue;
+          out.push({ provider: kind.kind, credentialId: id, matchedBy: 'id', ...fieldFor(kind.fields, whole === id, json, 0) });
+        }
+      }
+      // A secret is matched by its format, then named by its module (a fingerprint of the value).
+      for (const pattern of Object.values(kind.patterns)) {
+        for (const m of whole.matchAll(new RegExp(pattern.source, 'g'))) {
+          if (pattern.plausible && !pattern.plausible(m[0])) continue;
+          const r = kind.recognise({ scanner: 'pasted', raw: m[0] });
+          if ('credentialId' in r) out.push({ provider: kind.kind, credentialId: r.credentialId, matchedBy: 'fingerprint', ...fieldFor(kind.fields, whole === m[0], json, 0) });
+        }
+      }
+    }
+    return out;
+  };
+}
+
+function fieldFor(fields: readonly string[], whole: boolean, json: boolean, index: number): { field?: string } {
+  if (whole && fields[index]) return { field: fields[index] };
+  return json ? { field: 'json' } : {};
+}
+
+function isJsonObject(text: string): boolean {
+  if (!text.startsWith('{')) return false;
+  try {
+    const v = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+function dedupe(found: Found[]): Found[] {
+  const seen = new Set<string>();
+  return found.filter((f) => {
+    const k = `${f.store}\0${f.key}\0${f.provider}\0${f.credentialId}`;
+    return !seen.has(k) && (seen.add(k), true);
+  });
+}
+
+/**
+ * The inventory with what discovery found added: consumers of credentials it lists (matched by owner or
+ * id), new entries for the rest (by owner where the provider could name one, else by credential id).
+ * Places where a credential sits inside other text cannot be written as a whole: they are listed at the
+ * end, commented, for a person to decide.
+ */
+export function draftInventory(inventory: Inventory, found: Found[], owners: ReadonlyMap<string, string>): string {
+  const credentials: CredentialEntry[] = inventory.credentials.map((c) => ({ ...c, consumers: [...c.consumers] }));
+  const inText: Found[] = [];
+  for (let f of found) {
+    if (!f.field) {
+      inText.push(f);
+      continue;
+    }
+    // A public id in one field of a secret (OpenBao's path#field): its secret sits beside it, so the
+    // consumer is the whole secret, merged as JSON.
+    if (f.matchedBy === 'id' && f.key.includes('#')) f = { ...f, key: f.key.split('#')[0]!, field: 'json' };
+    const owner = owners.get(`${f.provider}\0${f.credentialId}`);
+    let entry = credentials.find((c) => c.provider === f.provider && (c.credentialId === f.credentialId || (owner !== undefined && c.owner === owner)));
+    if (!entry) credentials.push((entry = { provider: f.provider, ...(owner ? { owner } : { credentialId: f.credentialId }), consumers: [] }));
+    if (entry.consumers.some((c) => c.store === f.store && c.key === f.key)) continue;
+    const consumer: Consumer = { name: consumerName(entry, f), store: f.store, key: f.key, field: f.field! };
+    entry.consumers.push(consumer);
+  }
+  const draft = stringify({ ...inventory, credentials }, { lineWidth: 0 });
+  const notes = inText.map((f) => `#   ${f.provider} ${f.credentialId} in ${f.store} ${f.key} (inside other text: write it by hand, or split the entry)`);
+  return `# Draft inventory from leakstop inventory discover: review before use.\n${draft}${notes.length ? `# Found inside other text, not added:\n${notes.join('\n')}\n` : ''}`;
+}
+
+function consumerName(entry: CredentialEntry, f: Found): string {
+  const base = `${f.store}-${f.key}`.replace(/[^A-Za-z0-9_.]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || f.store;
+  let name = base;
+  for (let n = 2; entry.consumers.some((c) => c.name === name); n++) name = `${base}-${n}`;
+  return name;
+}
