@@ -13,6 +13,9 @@ import type { SecretsManagerSpec } from './spec';
 import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 
+/** Secret values read at once while discovery lists a store. */
+const SCAN_CONCURRENCY = 10;
+
 /**
  * AWS Secrets Manager. Idempotency comes from the API itself: the version id is a token derived from
  * the incident and consumer, so a retried write finds its version instead of creating another.
@@ -56,10 +59,15 @@ export class SecretsManagerStore implements SecretStore {
     let NextToken: string | undefined;
     do {
       const page = await client.send(new ListSecretsCommand({ NextToken, MaxResults: 100, ...(prefix ? { Filters: [{ Key: 'name', Values: [prefix] }] } : {}) }), { abortSignal: signal });
-      for (const secret of page.SecretList ?? []) {
-        if (signal.aborted) return;
-        const value = await client.send(new GetSecretValueCommand({ SecretId: secret.ARN ?? secret.Name }), { abortSignal: signal }).catch(orNotFound);
-        if (value?.SecretString !== undefined && secret.Name) visit(secret.Name, value.SecretString);
+      // Values are read a few at a time: one request each, and a page holds up to 100.
+      const list = page.SecretList ?? [];
+      for (let i = 0; i < list.length && !signal.aborted; i += SCAN_CONCURRENCY) {
+        await Promise.all(
+          list.slice(i, i + SCAN_CONCURRENCY).map(async (secret) => {
+            const value = await client.send(new GetSecretValueCommand({ SecretId: secret.ARN ?? secret.Name }), { abortSignal: signal }).catch(orNotFound);
+            if (value?.SecretString !== undefined && secret.Name) visit(secret.Name, value.SecretString);
+          }),
+        );
       }
       NextToken = page.NextToken;
     } while (NextToken && !signal.aborted);

@@ -18,6 +18,7 @@ import { freePort } from '../../worker/net';
 import { connectClient } from '../../worker/temporal-client';
 import { loadCodecKeys } from '../../worker/codec';
 import { spawnWorker } from '../support/worker-child';
+import { discoveryBench } from './discovery';
 
 // `npm run bench`: time to contain a leaked AWS key from a signed webhook's arrival, against the floor
 // of a handler with no durability; a burst of leaked keys; and what one incident costs in Temporal.
@@ -142,6 +143,8 @@ async function main() {
       burstCpuSeconds: { ...cpu, wall: round(finished / 1000), cores: require('node:os').cpus().length },
       costPerIncident: { historyEvents: percentiles(costs.map((c) => c.events)).p50, billableActions: percentiles(costs.map((c) => c.actions)).p50 },
       historyEventsByType: costs[0]?.byType,
+      // Discovery (leakstop inventory discover) over 1,000 Secrets Manager secrets and SSM parameters.
+      discovery: await discoveryBench(aws),
       targets: { ttcP50Under150ms: percentiles(ttc).p50 < 150, ttcP99Under500ms: percentiles(ttc).p99 < 500, under2xFloorAtP50: percentiles(ttc).p50 < 2 * percentiles(direct).p50, burstContainedUnder30s: containedBy < 30_000 },
     };
     print(report);

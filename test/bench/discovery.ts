@@ -1,0 +1,68 @@
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { catalog, parseInventory } from '../../providers';
+import { discover } from '../../providers/discovery';
+import type { AwsConfig } from '../../providers/aws/config';
+import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
+
+// Discovery's time over 1,000 entries in moto (500 Secrets Manager secrets, 500 SSM parameters, ten of
+// them holding AWS key ids), searched whole five times: p50 and max. Lambda functions are not in it:
+// Leakstop has no Lambda store yet (issue 12).
+
+const SECRETS = Number(process.env.BENCH_DISCOVERY_ENTRIES ?? 500);
+const ROUNDS = 5;
+
+const NO_VAULT = { put: () => Promise.reject(new Error('no vault')), get: () => Promise.reject(new Error('no vault')), delete: () => Promise.resolve() };
+
+export async function discoveryBench(aws: AwsConfig): Promise<{ entries: number; found: number; p50Ms: number; maxMs: number }> {
+  const sm = new SecretsManagerClient(aws);
+  const ssm = new SSMClient(aws);
+  const iam = new IAMClient(aws);
+  const tag = `bench-disc-${Date.now().toString(36)}`;
+  const keys: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const user = `${tag}-${i}`;
+    await iam.send(new CreateUserCommand({ UserName: user }));
+    keys.push((await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!);
+  }
+  const seed = async (i: number) => {
+    const value = (k: string | undefined) => JSON.stringify({ SERVICE: `svc-${i}`, ...(k ? { AWS_ACCESS_KEY_ID: k } : {}), TIMEOUT: '30s' });
+    await sm.send(new CreateSecretCommand({ Name: `${tag}/svc-${i}`, SecretString: value(i % 100 === 0 ? keys[i / 100] : undefined) }));
+    await ssm.send(new PutParameterCommand({ Name: `/${tag}/svc-${i}/config`, Value: value(i % 100 === 50 ? keys[(i - 50) / 100 + 5] : undefined), Type: 'SecureString' }));
+  };
+  for (let i = 0; i < SECRETS; i += 25) await Promise.all(Array.from({ length: Math.min(25, SECRETS - i) }, (_, j) => seed(i + j)));
+  const inventory = parseInventory(`
+stores: { sm: { kind: aws-secrets-manager }, ssm: { kind: aws-ssm } }
+discovery: { sources: { sm: { prefixes: ["${tag}/"] }, ssm: { prefixes: ["/${tag}"] } }, timeout: 120s }
+`);
+  const registry = catalog.registry({ vault: NO_VAULT, env: process.env, settings: { aws }, inventory });
+  const times: number[] = [];
+  let found = 0;
+  let entries = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const d = await discover({ inventory, registry, catalog });
+    if (d.problems.length) throw new Error(`discovery: ${JSON.stringify(d.problems)}`);
+    times.push(d.ms);
+    found = d.found.length;
+    entries = d.entries;
+  }
+  times.sort((a, b) => a - b);
+  return { entries, found, p50Ms: times[Math.floor(times.length / 2)]!, maxMs: times.at(-1)! };
+}
+
+if (require.main === module) {
+  (async () => {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+    const moto = await startMoto();
+    try {
+      const admin = await enforceMotoAuth(moto.endpoint);
+      console.log(JSON.stringify({ discovery: await discoveryBench({ region: 'us-east-1', endpoint: moto.endpoint, credentials: admin }) }, null, 2));
+    } finally {
+      await moto.stop();
+    }
+  })().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
