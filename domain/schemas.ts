@@ -37,6 +37,15 @@ export const DiscoverySchema = z.strictObject({
 });
 export type DiscoveryConfig = z.infer<typeof DiscoverySchema>;
 
+/** Key hygiene rules (`leakstop audit`): ages in days (`90d`). */
+const Days = z.string().regex(/^\d{1,5}d$/, 'must be a number of days such as 90d');
+export const HygieneSchema = z.strictObject({
+  maxAge: Days.default('90d'),
+  unusedFor: Days.default('30d'),
+  expiryWarning: Days.default('14d'),
+});
+export type HygieneConfig = z.infer<typeof HygieneSchema>;
+
 /** What the inventory's shape depends on, from the provider modules. */
 export interface InventoryKinds {
   credentialKinds: readonly [string, ...string[]];
@@ -78,6 +87,7 @@ export interface Inventory {
   /** Provider modules' own settings, by module name (validated by each module's schema). */
   providers: Record<string, unknown>;
   discovery: DiscoveryConfig;
+  hygiene: HygieneConfig;
 }
 
 /** The inventory schema for the given provider modules (providers/catalog.ts builds the one in use). */
@@ -110,6 +120,7 @@ export function inventorySchema(k: InventoryKinds): z.ZodType<Inventory> {
         .strictObject(Object.fromEntries(Object.entries(k.providers ?? {}).map(([name, schema]) => [name, schema.optional()])))
         .default({}),
       discovery: DiscoverySchema.default(DiscoverySchema.parse({})),
+      hygiene: HygieneSchema.default(HygieneSchema.parse({})),
     })
     .superRefine((inv, ctx) => {
       const known = (names: Record<string, unknown>) => Object.keys(names).join(', ') || 'none';

@@ -1,3 +1,4 @@
+import type { ListedCredential } from '../domain/audit';
 import type { ProviderKind } from '../domain/credential';
 import type { IncidentStatus, Waiting } from '../domain/incident';
 import type { DeployerSpec, Policy, ResolvedConsumer, StoreSpec } from '../domain/schemas';
@@ -55,6 +56,8 @@ export interface CredentialProvider {
   revoke(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult | ManualStep>;
   /** When the incident ends: delete what the provider kept about the leaked credential (its leaked secret is deleted for it). */
   forget?(cred: LeakedCredential): Promise<void>;
+  /** Every credential of this kind the provider can see, with age and last use, for the hygiene audit. */
+  list?(): Promise<ListedCredential[]>;
 }
 
 /**

@@ -18,6 +18,7 @@ import { secretId } from '../domain/fingerprint';
 import { guidedKind } from '../providers/guided/kind';
 import { catalog } from '../providers';
 import { discover, draftInventory } from '../providers/discovery';
+import { runAudit } from '../providers/audit';
 
 const USAGE = `leakstop incident <command>
 
@@ -43,6 +44,11 @@ leakstop inventory discover [--out FILE]
           searches the inventory's stores (its discovery section says which, under which prefixes)
           for credentials, and writes the inventory with what it found added (FILE, mode 0600, or
           standard output); values are compared in the process, never printed
+
+leakstop audit [--out FILE]
+          key hygiene: every credential the providers can list (AWS: every IAM user's keys), held
+          against the inventory's hygiene rules (maxAge, unusedFor, expiryWarning): a Markdown
+          report with a chart of key ages (FILE, or standard output) and a one-line summary
 
 leakstop fingerprint FILE
           the fingerprint (sha256:<16 hex>) of the secret in FILE, for the inventory's
@@ -79,6 +85,7 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
   const [group, command, id, decision] = positionals;
   if (group === 'fingerprint' && command && !o.help) return fingerprintOf(command, out);
   if (group === 'inventory' && command === 'discover' && !o.help) return discoverInventory(o.out, out);
+  if (group === 'audit' && !o.help) return auditKeys(o.out, out);
   if (o.help || group !== 'incident' || !command) {
     out(USAGE);
     return o.help ? 0 : 2;
@@ -249,6 +256,18 @@ async function discoverInventory(file: string | undefined, out: (s: string) => v
   say(`leakstop: ${d.found.length} place(s) of ${credentials} credential(s) in ${stores} store(s); ${d.entries} entries compared in ${d.ms} ms${file ? `; draft in ${file}` : ''}`);
   for (const p of d.problems) say(`leakstop: ${p.store}: ${p.problem}`);
   return 0;
+}
+
+/** `leakstop audit`: what the providers list, against the inventory's hygiene rules, now. */
+async function auditKeys(file: string | undefined, out: (s: string) => void, now = new Date()): Promise<number> {
+  const cfg = loadConfig();
+  const inventory = await loadInventory(cfg.inventoryPath);
+  const registry = catalog.registry({ vault: NO_VAULT, env: process.env, settings: { aws: cfg.aws, github: cfg.github }, inventory });
+  const r = await runAudit({ inventory, registry, catalog, now });
+  if (file) writeFileSync(file, r.markdown, { mode: 0o600 });
+  else out(r.markdown);
+  out(r.summary);
+  return r.problems.length ? 1 : 0;
 }
 
 /** Discovery keeps nothing: a store that asked the vault would be a bug. */

@@ -4,6 +4,7 @@ import {
   DeleteAccessKeyCommand,
   DeleteUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
+  ListUsersCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListAttachedGroupPoliciesCommand,
@@ -25,6 +26,7 @@ import type { ActionResult, BlastRadius, Identification, Known, NewCredential, V
 import { awsErrorReason, clientConfig, type AwsConfig } from '../aws/config';
 import type { AwsBlastRadiusFacts } from './kind';
 import { PermanentError, type CredentialProvider, type IncidentContext, type LeakedCredential, type SecretVault } from '../types';
+import type { ListedCredential } from '../../domain/audit';
 
 const QUARANTINE_POLICY = 'LeakstopQuarantine';
 /** Marks a rotation in flight on the user, so a retry after a crash can find a key whose secret was lost. */
@@ -204,6 +206,34 @@ export class AwsIamProvider implements CredentialProvider {
       throw new PermanentError(`${redactId(keyId)} still exists after DeleteAccessKey`, 'failed');
     }
     return done.length ? { summary: done.join('; '), changed: true } : { summary: `${redactId(keyId)} was already deleted`, changed: false };
+  }
+
+  /** Every IAM user's keys with age and last use, for the hygiene audit (never a secret). */
+  async list(): Promise<ListedCredential[]> {
+    const users: string[] = [];
+    let Marker: string | undefined;
+    do {
+      const page = await this.call('list users', () => this.iam.send(new ListUsersCommand({ Marker })));
+      users.push(...(page.Users ?? []).map((u) => u.UserName!).filter(Boolean));
+      Marker = page.IsTruncated ? page.Marker : undefined;
+    } while (Marker);
+    const out: ListedCredential[] = [];
+    for (const user of users) {
+      for (const key of await this.keys(user)) {
+        const used = await this.call(`look up ${redactId(key.AccessKeyId!)}`, () => this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId! })));
+        const at = used.AccessKeyLastUsed?.LastUsedDate;
+        out.push({
+          provider: this.kind,
+          id: key.AccessKeyId!,
+          owner: user,
+          status: key.Status === 'Active' ? 'active' : 'inactive',
+          createdAt: key.CreateDate?.toISOString(),
+          // IAM says N/A for a key never used (since it began tracking, April 2015).
+          lastUsedAt: at ? at.toISOString() : used.AccessKeyLastUsed?.ServiceName === 'N/A' ? null : undefined,
+        });
+      }
+    }
+    return out;
   }
 
   private async keys(owner: string): Promise<AccessKeyMetadata[]> {
