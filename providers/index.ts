@@ -6,6 +6,7 @@ import { githubModule } from './github';
 import { guidedModule } from './guided';
 import { httpDeployHookModule } from './http-deploy-hook';
 import { openBaoModule } from './openbao';
+import { postgresModule } from './postgres';
 import { slackTokenModule } from './slack-token';
 import type { ProviderModule } from './module';
 
@@ -19,6 +20,7 @@ export const MODULES: readonly ProviderModule[] = [
   githubModule,
   httpDeployHookModule,
   slackTokenModule,
+  postgresModule,
   // Last: the guided runbook, for every credential no module above can call.
   guidedModule,
 ];

@@ -44,6 +44,9 @@ if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
   rm -f "$apt_log"
 fi
 
+# The PostgreSQL provider's tests (test/postgres) start their own server: initdb and pg_ctl. Tests only.
+if [ "$mode" = test ]; then bash scripts/setup-postgres.sh; fi
+
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/temporal-test-server" ] && [ -x "$venv/bin/bao" ]; then
   exit 0
 fi

@@ -26,6 +26,8 @@ const EXAMPLES: Record<LeakKind, string[]> = {
   'slack-app-token': [`xapp-1-A${randomBase62(10).toUpperCase()}-${Date.now()}-${randomBase62(64).toLowerCase()}`],
   'slack-webhook-url': [`https://hooks.slack.com/services/T${randomBase62(10).toUpperCase()}/B${randomBase62(10).toUpperCase()}/${randomBase62(24)}`],
   'private-key': [pem()],
+  'postgres-url': [`postgres://app:${randomBase62(24)}@db.internal:5432/orders`, `postgresql://app:${randomBase62(24)}@db.internal`],
+  'postgres-password': [`host=db.internal user=app password=${randomBase62(24)} dbname=orders`],
   // The guided runbook's types (providers/guided/catalogue.ts).
   'google-api-key': [`AIza${randomBase62(35)}`],
   'openai-api-key': [`sk-proj-${randomBase62(48)}`, `sk-svcacct-${randomBase62(44)}`],

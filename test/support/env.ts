@@ -21,6 +21,8 @@ export interface TestEnv {
   bundlePath: string;
   /** The dev server's web UI. */
   uiUrl: string;
+  /** The run's PostgreSQL server (test/support/postgres-server.ts): its superuser, and the role Leakstop connects as. */
+  postgres: { host: string; port: number; superuser: string; password: string; admin: { user: string; password: string }; logFile: string };
   /** The run's OpenBao dev server (test/support/openbao-server.ts) and its root token. */
   openbao: { address: string; token: string };
 }

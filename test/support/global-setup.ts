@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
+import { startPostgres } from './postgres-server';
 import { startOpenBao } from './openbao-server';
 import { WORKFLOWS_PATH } from '../../worker/wiring';
 import { FAILURE_CONVERTER_PATH } from '../../worker/data-converter';
@@ -22,6 +23,9 @@ export default async function globalSetup(): Promise<void> {
   // also retries on fresh ports). The web UI is on so the browser test can start an incident from it.
   const moto = await startMoto();
   const temporal = await startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal'), ui: true });
+  // PostgreSQL for the PostgreSQL provider's tests (test/postgres): initdb in a temp folder, a free loopback port.
+  const postgres = await startPostgres();
+  (globalThis as Record<string, unknown>).__leakstopPostgres = postgres;
   // OpenBao's dev server (in memory, KV v2 at secret/) for the OpenBao store's tests (test/openbao).
   const openbao = await startOpenBao();
   (globalThis as Record<string, unknown>).__leakstopOpenBao = openbao;
@@ -40,6 +44,7 @@ export default async function globalSetup(): Promise<void> {
     admin,
     bundlePath,
     uiUrl: temporal.uiUrl!,
+    postgres: { host: postgres.host, port: postgres.port, superuser: postgres.superuser, password: postgres.password, admin: postgres.admin, logFile: postgres.logFile },
     openbao: { address: openbao.address, token: openbao.token },
   };
   process.env.LEAKSTOP_TEST_ENV = JSON.stringify(env);
