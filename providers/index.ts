@@ -5,6 +5,7 @@ import { Catalog } from './catalog';
 import { githubModule } from './github';
 import { guidedModule } from './guided';
 import { httpDeployHookModule } from './http-deploy-hook';
+import { npmModule } from './npm';
 import { openBaoModule } from './openbao';
 import { postgresModule } from './postgres';
 import { slackTokenModule } from './slack-token';
@@ -20,6 +21,7 @@ export const MODULES: readonly ProviderModule[] = [
   githubModule,
   httpDeployHookModule,
   slackTokenModule,
+  npmModule,
   postgresModule,
   // Last: the guided runbook, for every credential no module above can call.
   guidedModule,

@@ -46,6 +46,8 @@ fi
 
 # The PostgreSQL provider's tests (test/postgres) start their own server: initdb and pg_ctl. Tests only.
 if [ "$mode" = test ]; then bash scripts/setup-postgres.sh; fi
+# The npm token provider's tests (test/npm) run against Verdaccio, pinned in scripts/verdaccio/. Tests only.
+if [ "$mode" = test ]; then bash scripts/setup-verdaccio.sh; fi
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/temporal-test-server" ] && [ -x "$venv/bin/bao" ]; then
   exit 0

@@ -36,6 +36,10 @@ const EXAMPLES: Record<LeakKind, string[]> = {
   'stripe-secret-key': [`sk_live_${randomBase62(24)}`, `rk_live_${randomBase62(24)}`],
   'sendgrid-api-key': [`SG.${randomBase62(22)}.${randomBase62(43)}`],
   'azure-client-secret': [`${randomBase62(3)}8Q~${randomBase62(31)}`],
+  // npm registry tokens (providers/npm/patterns.ts): npmjs.org's, a registry's JWT, any token on an .npmrc line.
+  'npm-token': [`npm_${randomBase62(36)}`],
+  'npm-registry-jwt': [`eyJ${randomBase62(30)}.eyJ${randomBase62(60)}.${randomBase62(43)}`],
+  'npmrc-auth-token': [`//registry.example.com/:_authToken=${randomBase62(8).toLowerCase()}-${randomBase62(4).toLowerCase()}-4${randomBase62(3).toLowerCase()}-a${randomBase62(3).toLowerCase()}-${randomBase62(12).toLowerCase()}`],
 };
 
 /** The last 12 characters of the last random-looking run: what must never be written. */

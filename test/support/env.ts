@@ -23,6 +23,8 @@ export interface TestEnv {
   uiUrl: string;
   /** The run's PostgreSQL server (test/support/postgres-server.ts): its superuser, and the role Leakstop connects as. */
   postgres: { host: string; port: number; superuser: string; password: string; admin: { user: string; password: string }; logFile: string };
+  /** The run's npm registry (test/support/verdaccio-server.ts): its URL, with a trailing slash. */
+  npm: { registry: string };
   /** The run's OpenBao dev server (test/support/openbao-server.ts) and its root token. */
   openbao: { address: string; token: string };
 }

@@ -5,6 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 import { startPostgres } from './postgres-server';
+import { startVerdaccio } from './verdaccio-server';
 import { startOpenBao } from './openbao-server';
 import { WORKFLOWS_PATH } from '../../worker/wiring';
 import { FAILURE_CONVERTER_PATH } from '../../worker/data-converter';
@@ -26,6 +27,9 @@ export default async function globalSetup(): Promise<void> {
   // PostgreSQL for the PostgreSQL provider's tests (test/postgres): initdb in a temp folder, a free loopback port.
   const postgres = await startPostgres();
   (globalThis as Record<string, unknown>).__leakstopPostgres = postgres;
+  // An npm registry (Verdaccio, htpasswd accounts, no uplinks) for the npm token provider's tests (test/npm).
+  const npm = await startVerdaccio();
+  (globalThis as Record<string, unknown>).__leakstopNpm = npm;
   // OpenBao's dev server (in memory, KV v2 at secret/) for the OpenBao store's tests (test/openbao).
   const openbao = await startOpenBao();
   (globalThis as Record<string, unknown>).__leakstopOpenBao = openbao;
@@ -45,6 +49,7 @@ export default async function globalSetup(): Promise<void> {
     bundlePath,
     uiUrl: temporal.uiUrl!,
     postgres: { host: postgres.host, port: postgres.port, superuser: postgres.superuser, password: postgres.password, admin: postgres.admin, logFile: postgres.logFile },
+    npm: { registry: npm.url },
     openbao: { address: openbao.address, token: openbao.token },
   };
   process.env.LEAKSTOP_TEST_ENV = JSON.stringify(env);
