@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { incidentContext as baseIncidentContext } from '../support/fixtures';
 import path from 'node:path';
-import { PolicySchema } from '../../domain/schemas';
 import { LocalFileVault } from '../../providers/local-vault/vault';
 import { npmModule } from '../../providers/npm';
 import { npmConfig } from '../../providers/npm/config';
-import type { CredentialProvider, IncidentContext, LeakedCredential, SecretVault } from '../../providers/types';
+import type { CredentialProvider, LeakedCredential, SecretVault } from '../../providers/types';
 import type { NewCredential } from '../../domain/results';
 import { keepSecret } from '../../triggers/keep-secret';
 import { scratchDir, testEnv } from '../support/env';
@@ -133,16 +133,6 @@ export class NpmHarness {
   }
 }
 
-export function incidentContext(): IncidentContext {
-  return { incidentId: `leak-npm-token-${randomUUID().slice(0, 8)}`, startedAt: new Date().toISOString(), policy: PolicySchema.parse({}) };
-}
+export const incidentContext = () => baseIncidentContext('npm-token');
 
-/** Runs `f`, returning what it threw (or failing the test when it threw nothing). */
-export async function thrown(f: () => Promise<unknown>): Promise<Error> {
-  try {
-    await f();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error, got none');
-}
+export { thrown } from '../support/fixtures';

@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { incidentContext as baseIncidentContext } from '../support/fixtures';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../../domain/incident';
-import { PolicySchema } from '../../domain/schemas';
 import { LocalFileVault } from '../../providers/local-vault/vault';
 import { slackTokenModule } from '../../providers/slack-token';
 import { SLACK_TOKEN_ENV } from '../../providers/slack-token/settings';
-import type { CredentialProvider, IncidentContext, LeakedCredential } from '../../providers/types';
+import type { CredentialProvider, LeakedCredential } from '../../providers/types';
 import type { NewCredential } from '../../domain/results';
 import { keepSecret } from '../../triggers/keep-secret';
 import { statusQuery } from '../../workflows/definitions';
@@ -103,19 +102,9 @@ export class SlackTokenHarness {
   }
 }
 
-export function incidentContext(): IncidentContext {
-  return { incidentId: `leak-slack-token-${randomUUID().slice(0, 8)}`, startedAt: new Date().toISOString(), policy: PolicySchema.parse({}) };
-}
+export const incidentContext = () => baseIncidentContext('slack-token');
 
-/** Runs `f`, returning what it threw (or failing the test when it threw nothing). */
-export async function thrown(f: () => Promise<unknown>): Promise<Error> {
-  try {
-    await f();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error, got none');
-}
+export { thrown } from '../support/fixtures';
 
 // ---- Full incidents on a real worker (incident.test.ts, incidents-*.test.ts) ----
 

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { IncidentState } from '../../domain/incident';
+import { PolicySchema } from '../../domain/schemas';
+import type { IncidentContext } from '../../providers/types';
 import type { Trust } from '../../domain/trust';
 import { reportLeak } from '../../triggers/incidents';
 import { sealerFor } from '../../worker/wiring';
@@ -61,4 +64,19 @@ export function waitForState(client: Client, incidentId: string, ready: (s: Inci
     const s = await handle.query(statusQuery);
     return ready(s) ? s : undefined;
   }, timeoutMs, `incident ${incidentId} to reach the expected state`);
+}
+
+/** An incident's context as a provider receives it, for provider tests that call verbs directly. */
+export function incidentContext(idPrefix: string): IncidentContext {
+  return { incidentId: `leak-${idPrefix}-${randomUUID().slice(0, 8)}`, startedAt: new Date().toISOString(), policy: PolicySchema.parse({}) };
+}
+
+/** Runs `f`, returning what it threw (or failing the test when it threw nothing). */
+export async function thrown(f: () => Promise<unknown>): Promise<Error> {
+  try {
+    await f();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected an error, got none');
 }
