@@ -74,6 +74,11 @@ export class Catalog {
     return [...this.byKind.values()].find((c) => (c.scanners[key] as readonly (string | number)[] | undefined)?.includes(type));
   }
 
+  /** The kind that takes verified findings no module names (CredentialKind.catchAll), if one does. */
+  catchAll(): CredentialKind | undefined {
+    return [...this.byKind.values()].find((c) => c.catchAll);
+  }
+
   /** A finding, recognised by the module its type names (or, pasted, by the kind a person chose). */
   recognise(finding: Finding & { kind?: string }): { kind: CredentialKind; recognition: Recognition } | undefined {
     const kind = finding.scanner === 'pasted' ? (finding.kind ? this.byKind.get(finding.kind) : undefined) : finding.type !== undefined ? this.forScanner(finding.scanner, finding.type) : undefined;

@@ -56,6 +56,11 @@ export interface CredentialKind {
   render(material: SecretMaterial, field: string): string | undefined;
   /** The post-mortem's blast-radius lines for this kind's facts (provider-specific, escaped for Markdown). */
   renderBlastRadius(facts: Record<string, unknown>): string[];
+  /**
+   * Takes a finding that a scanner proved live but no module names (a TruffleHog detector nobody lists):
+   * the guided runbook's kind, so a live credential is never ignored for want of a provider.
+   */
+  catchAll?: true;
 }
 
 /** An inventory entry kind a module contributes: its `kind` literal and its zod schema (the spec's options). */

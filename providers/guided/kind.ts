@@ -71,6 +71,7 @@ export const guidedKind: CredentialKind = {
     const type = typeOfValue(secret) ?? (material.type && guidedType(material.type) ? material.type : 'generic-secret');
     return JSON.stringify({ [guidedType(type)!.env]: secret });
   },
+  catchAll: true,
   renderBlastRadius(facts) {
     const f = facts as GuidedBlastRadiusFacts;
     const known = <T>(k: Known<T>, show: (v: T) => string) => (isUnknown(k) ? `unknown (${markdownText(k.reason)})` : show(k));

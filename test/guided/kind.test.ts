@@ -132,3 +132,13 @@ test('`leakstop fingerprint FILE` prints what the inventory lists for a guided c
   expect(await cli(['fingerprint', file], (s) => out.push(s))).toBe(2);
   expect(out.at(-1)).toBe(`leakstop: ${file}: shorter than 8 characters: not a credential`);
 });
+
+test('a finding TruffleHog proved live is never ignored for want of a module: the guided runbook takes it; an unverified one still is', async () => {
+  const { planFinding } = await import('../../triggers/webhooks/trufflehog');
+  const { truffleHogLine } = await import('../webhooks/fixtures');
+  const raw = `pcsk_${'Zq8'.repeat(12)}`;
+  const live = JSON.parse(truffleHogLine({ raw, detector: 'Pinecone', type: 1003 }));
+  const plan = planFinding(live, [0]);
+  expect(plan).toMatchObject({ draft: { input: { provider: 'guided', credentialId: `generic-secret:${secretId(raw)}` }, secret: raw, verified: true } });
+  expect(planFinding({ ...live, Verified: false }, [0], 'report')).toEqual({ ignore: 'Leakstop has no provider for TruffleHog detector "Pinecone"' });
+});

@@ -86,10 +86,10 @@ describe('signature', () => {
 });
 
 describe('TruffleHog --json', () => {
-  test('two findings in NDJSON start two incidents; a detector without a provider is listed as ignored', async () => {
+  test('two findings in NDJSON start two incidents; an unverified finding of a detector without a provider is listed as ignored', async () => {
     const [a, b] = [newKeyId(), newKeyId()];
     const [reports, logs] = [h.reports.length, h.logs.length];
-    const body = [truffleHogLine({ raw: a }), truffleHogLine({ raw: 'pcsk_1234abcd', detector: 'Pinecone', type: 1003 }), truffleHogLine({ raw: b, file: 'infra/main.tf', line: 3 })].join('\n') + '\n';
+    const body = [truffleHogLine({ raw: a }), JSON.stringify({ ...JSON.parse(truffleHogLine({ raw: 'pcsk_1234abcd', detector: 'Pinecone', type: 1003 })), Verified: false }), truffleHogLine({ raw: b, file: 'infra/main.tf', line: 3 })].join('\n') + '\n';
     const reply = await h.post('/webhooks/generic', body, signedGeneric(body, { contentType: 'application/x-ndjson' }));
 
     expect(reply).toEqual({

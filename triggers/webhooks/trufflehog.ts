@@ -22,7 +22,9 @@ export function planFinding(value: unknown, at: PropertyKey[], unverified: 'igno
   const finding = result.data;
   const name = detectorName(finding);
   // The provider modules say which detectors are theirs (by name or by number, proto/detectors.proto).
-  const kind = name !== undefined ? catalog.forScanner('trufflehog', name) : typeof finding.DetectorType === 'number' ? catalog.forScanner('trufflehog', finding.DetectorType) : undefined;
+  const named = name !== undefined ? catalog.forScanner('trufflehog', name) : typeof finding.DetectorType === 'number' ? catalog.forScanner('trufflehog', finding.DetectorType) : undefined;
+  // A credential TruffleHog proved live is never ignored for want of a module: the guided runbook takes it.
+  const kind = named ?? (finding.Verified === true ? catalog.catchAll() : undefined);
   const label = name ?? String(finding.DetectorType ?? 'unknown');
   if (!kind) return { ignore: `Leakstop has no provider for TruffleHog detector ${JSON.stringify(label.slice(0, 80))}` };
   if (finding.Verified !== true && unverified === 'ignore') {
