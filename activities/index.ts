@@ -8,6 +8,7 @@ import { redact } from '../domain/redact';
 import { checkIncidentInput, type Checked } from '../domain/issues';
 import type { ParsedIncidentInput, Report } from '../domain/incident-input';
 import { catalog } from '../providers';
+import { runAudit } from '../providers/audit';
 import { incidentIdFor } from '../domain/fingerprint';
 import { leakedHandle } from '../domain/handles';
 import { originOf, pendingSeal, type Sealer } from '../domain/seal';
@@ -175,6 +176,20 @@ export function createActivities(deps: ActivityDeps) {
     async resolveAlert(alert: { repository: string; number: number }, comment: string): Promise<ActionResult> {
       if (!deps.alerts) throw new PermanentError('closing GitHub alerts needs LEAKSTOP_GITHUB_TOKEN (secret scanning alerts: write)', 'invalid');
       return deps.alerts.resolveAlert(alert.repository, alert.number, comment);
+    },
+
+    /** The key-hygiene audit (workflows/hygiene.ts): its report goes where post-mortems go, named by the day. */
+    async hygieneAudit({ at }: { at: string }) {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 20_000);
+      try {
+        const r = await runAudit({ inventory: deps.inventory, registry, catalog, now: new Date(at) });
+        // Named like the reports the sinks keep (leak-…), by the day: a second run that day replaces it.
+        const report = await deps.postMortems.open(`leak-hygiene-audit-${at.slice(0, 10)}`, r.markdown);
+        return { summary: r.summary, findings: r.findings.length, listed: r.listed.length, reportUrl: report.url, notListed: r.problems.map((p) => `${p.provider}: ${p.problem}`) };
+      } finally {
+        clearInterval(beat);
+      }
     },
 
     async writePostMortem(state: IncidentState) {

@@ -43,6 +43,8 @@ export const HygieneSchema = z.strictObject({
   maxAge: Days.default('90d'),
   unusedFor: Days.default('30d'),
   expiryWarning: Days.default('14d'),
+  /** Run the audit on a Temporal Schedule this often (`24h`); without it, only `leakstop audit` runs it. */
+  every: DurationSchema.optional(),
 });
 export type HygieneConfig = z.infer<typeof HygieneSchema>;
 

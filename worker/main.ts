@@ -14,6 +14,7 @@ import { notifiersFromEnv } from './notifiers';
 import { connectClient } from './temporal-client';
 import { endpointOf, Metrics, metricsRoute, openIncidentsFrom } from './metrics';
 import { freePort } from './net';
+import { reconcileHygieneSchedule } from './schedules';
 import { buildDeps, createWorker, sealerFor } from './wiring';
 
 /**
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
       await connection.close();
     });
     log.info(`worker polling task queue ${cfg.taskQueue} in namespace ${cfg.namespace}`);
+    // The inventory's schedules (the key-hygiene audit), made to match it.
+    log.info(`hygiene audit schedule: ${await reconcileHygieneSchedule(client, cfg.taskQueue, inventory)}`);
     if (role === 'worker') {
       // A worker alone has no ingress: its metrics get a server of their own.
       const route = metricsRoute(metrics, metricsToken);

@@ -1,3 +1,4 @@
 // The worker's workflow bundle entry point.
 export { incidentWorkflow } from './incident';
 export { identificationWorkflow } from './identification';
+export { hygieneWorkflow } from './hygiene';
