@@ -60,6 +60,8 @@ export interface IncidentState {
   alerts: { repository: string; number: number }[];
   identification?: Identification;
   blastRadius?: BlastRadius;
+  /** What discovery found during the incident that the inventory does not list (only where, never a value). */
+  discovered?: Discovered;
   consumers: ResolvedConsumer[];
   containment?: ActionResult;
   newCredential?: Omit<NewCredential, 'handle'>;
@@ -115,4 +117,23 @@ export interface AbortRequest {
 /** Unless the reporter said otherwise: a public leak is critical, any other high. */
 export function severityOf(input: Pick<ParsedIncidentInput, 'severity' | 'exposure'>): string {
   return input.severity ?? (input.exposure.public ? 'critical' : 'high');
+}
+
+/** A place discovery found holding the incident's credential. */
+export interface DiscoveredPlace {
+  store: string;
+  key: string;
+  /** What a consumer of it receives; absent when the credential sits inside other text (a person edits it). */
+  field?: string;
+  matchedBy: 'id' | 'fingerprint';
+}
+
+export interface Discovered {
+  places: DiscoveredPlace[];
+  mode: 'ask' | 'update' | 'report';
+  /** Added to the incident's consumers, and by whom (`policy` for update). */
+  added?: { by: string; names: string[] };
+  /** Sources that failed or were cut off. */
+  problems: string[];
+  ms: number;
 }

@@ -36,6 +36,8 @@ export interface Plan {
   matched?: string;
   /** Which trust rule applied, and the phase it holds for an approver, if any (domain/trust.ts). */
   trust: { rule: string; held?: Policy['approvals'][number] };
+  /** Whether the inventory names discovery sources to search during the incident. */
+  discover?: boolean;
 }
 
 /**
@@ -50,10 +52,12 @@ export function planFor(inventory: Inventory, provider: ProviderKind, owner: str
   const decided = applyTrust(PolicySchema.parse({ ...inventory.policy, ...entry?.policy }), origin, inventory.trust);
   const policy = decided.policy;
   const trust = { rule: decided.rule, ...(decided.held ? { held: decided.held } : {}) };
-  if (!entry) return { consumers: [], policy, trust };
+  const discover = Object.keys(inventory.discovery?.sources ?? {}).length > 0 ? { discover: true } : {};
+  if (!entry) return { consumers: [], policy, trust, ...discover };
   return {
     policy,
     trust,
+    ...discover,
     matched: entry.owner ? `owner ${entry.owner}` : `credential ${entry.credentialId}`,
     consumers: entry.consumers.map((c) => ({
       ...c,

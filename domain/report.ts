@@ -73,6 +73,27 @@ export function renderPostMortem(s: IncidentState, blastRadius: string[] = []): 
     out('');
   }
 
+  const d = s.discovered;
+  if (d) {
+    out('## Found during the incident', '');
+    if (!d.places.length) out(`Discovery searched the inventory's sources in ${d.ms} ms and found no copy the inventory does not list.`, '');
+    for (const p of d.places) {
+      out(`- ${text(p.store)} ${code(p.key)}: matched by ${p.matchedBy === 'id' ? 'its public id' : 'the fingerprint of its value'}${p.field ? '' : '; the credential sits inside other text there: edit it by hand'}`);
+    }
+    if (d.places.length) {
+      out('', d.added ? `Added to this incident's consumers by ${text(d.added.by)}: the new credential was written there (nothing was redeployed: no deployer is known for them).` : d.mode === 'report' ? 'Reported only (discovery.discovered: report): update them by hand.' : 'Left out of the incident: update them by hand.', '');
+      // Only keys made of the characters stores use are offered as YAML to paste.
+      const pastable = d.places.filter((p) => p.field && /^[A-Za-z0-9/_+=.@#-]{1,500}$/.test(p.key) && /^[A-Za-z0-9_.-]{1,100}$/.test(p.store));
+      if (pastable.length) {
+        out("Inventory entries to add, under this credential's entry:", '', '```yaml', 'consumers:');
+        for (const p of pastable) out(`  - { name: ${`${p.store}-${p.key}`.replace(/[^A-Za-z0-9_.]+/g, '-').slice(0, 80)}, store: ${p.store}, key: "${p.key}", field: ${p.field}${p.field === 'json' ? ', merge: true' : ''} }`);
+        out('```', '');
+      }
+    }
+    for (const problem of d.problems) out(`- Not fully searched: ${text(problem)}`);
+    if (d.problems.length) out('');
+  }
+
   out('## Actions', '', '| Time (UTC) | Phase | Step | Outcome | Detail |', '|---|---|---|---|---|');
   for (const a of s.actions) out(row(text(a.at), text(a.phase), text(a.step), text(a.outcome), text(a.detail)));
   out('');

@@ -34,6 +34,12 @@ export const DiscoverySchema = z.strictObject({
   sources: z.record(z.string(), z.strictObject({ prefixes: z.array(z.string().min(1).max(500)).max(50).default([]) })).default({}),
   /** Each source's search is cut off after this long; what it found by then counts, and the cut is reported. */
   timeout: DurationSchema.default('30s'),
+  /**
+   * During an incident (when sources are configured), the places found that the inventory does not list:
+   * `ask` a person whether to add them to the incident's consumers, `update` them at once, or only
+   * `report` them (timeline and post-mortem, with the inventory entries to add).
+   */
+  discovered: z.enum(['ask', 'update', 'report']).default('ask'),
 });
 export type DiscoveryConfig = z.infer<typeof DiscoverySchema>;
 
@@ -69,6 +75,8 @@ export interface Consumer {
   field: string;
   /** Name of an entry under `deployers`: what to restart once the secret is written. */
   deploy?: string;
+  /** `json` only: merge the credential's entries into the JSON object the store holds, keeping its other keys. */
+  merge?: boolean;
 }
 
 export interface CredentialEntry {
@@ -100,6 +108,7 @@ export function inventorySchema(k: InventoryKinds): z.ZodType<Inventory> {
     key: z.string().min(1),
     field: z.enum(k.fields).default('json'),
     deploy: z.string().min(1).optional(),
+    merge: z.boolean().optional(),
   });
   const CredentialEntrySchema = z
     .strictObject({

@@ -130,9 +130,7 @@ export function draftInventory(inventory: Inventory, found: Found[], owners: Rea
       inText.push(f);
       continue;
     }
-    // A public id in one field of a secret (OpenBao's path#field): its secret sits beside it, so the
-    // consumer is the whole secret, merged as JSON.
-    if (f.matchedBy === 'id' && f.key.includes('#')) f = { ...f, key: f.key.split('#')[0]!, field: 'json' };
+    f = placeOf(f);
     const owner = owners.get(`${f.provider}\0${f.credentialId}`);
     let entry = credentials.find((c) => c.provider === f.provider && (c.credentialId === f.credentialId || (owner !== undefined && c.owner === owner)));
     if (!entry) credentials.push((entry = { provider: f.provider, ...(owner ? { owner } : { credentialId: f.credentialId }), consumers: [] }));
@@ -150,4 +148,12 @@ function consumerName(entry: CredentialEntry, f: Found): string {
   let name = base;
   for (let n = 2; entry.consumers.some((c) => c.name === name); n++) name = `${base}-${n}`;
   return name;
+}
+
+/**
+ * Where a consumer of a found credential writes: a public id in one field of a secret (OpenBao's
+ * `path#field`) has its secret beside it, so the consumer is the whole secret, merged as JSON.
+ */
+export function placeOf(f: Found): Found {
+  return f.matchedBy === 'id' && f.key.includes('#') ? { ...f, key: f.key.split('#')[0]!, field: 'json' } : f;
 }

@@ -9,7 +9,8 @@ import { leakstopDataConverter } from '../worker/data-converter';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import type { Trust } from '../domain/trust';
 import { approveUpdate, decideUpdate, statusQuery, tightenUpdate } from '../workflows/definitions';
-import { codecKeys, controlFor, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { awsConfig, codecKeys, controlFor, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { leakInput, standardInventory, waitForState, report } from './support/fixtures';
 import { FakeGitHub } from './github/server';
 import { classicToken } from './github/tokens';
@@ -124,6 +125,33 @@ describe('fresh incidents replay', () => {
       expect(s.timeline.some((t) => t.event.startsWith('the replacement was refused, nothing was written: GitHub does not accept the new'))).toBe(true);
       expect(s.actions).toContainEqual(expect.objectContaining({ step: 'check replacement', outcome: 'done' }));
       await replayAndKeep('github-token-replacement-checked-first', incidentId);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('discovery during an incident replays', () => {
+  const hook = new DeployHookServer();
+  useTemporal((c) => (client = c), hook);
+
+  // The discover-consumers path: the search while containing, a person asked, the place added and written.
+  test('discovered-added-after-asking', async () => {
+    const leak = await leakedKey('replay-disc');
+    const sm = new SecretsManagerClient(awsConfig());
+    await sm.send(new CreateSecretCommand({ Name: `${leak.user}/legacy`, SecretString: JSON.stringify({ AWS_ACCESS_KEY_ID: leak.keyId, REGION: 'eu-west-1' }) }));
+    sm.destroy();
+    const taskQueue = uniqueQueue('replay-disc');
+    const inventory = `${standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url })}discovery: { sources: { prod-sm: { prefixes: ["${leak.user}/"] } } }\n`;
+    const worker = await startWorker({ taskQueue, inventory });
+    try {
+      const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
+      await waitForState(client, incidentId, (st) => st.waiting.some((w) => w.step === 'add discovered places'));
+      await controlFor(client, taskQueue).decide(incidentId, { decision: 'retry', by: 'replay', step: 'add discovered places' });
+      const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+      expect(s.status).toBe('completed');
+      expect(s.discovered?.added?.names).toEqual([`discovered-prod-sm-${leak.user}-legacy`]);
+      await replayAndKeep('discovered-added-after-asking', incidentId);
     } finally {
       await worker.stop();
     }

@@ -276,6 +276,16 @@ export class Incident {
     return { summary: `${done.by} confirmed it is done at the issuer${done.note ? ` (${done.note.slice(0, 200)})` : ''}`, changed: true, at: new Date().toISOString() };
   }
 
+  /** A yes/no question for a person, as a decision: retry means yes, skip means no. Escalated like any wait. */
+  async choose(phase: Phase, step: string, reason: string): Promise<{ yes: boolean; by: string }> {
+    const a = await this.waitForPerson({ kind: 'decision', phase, step, reason, options: ['retry', 'skip', 'abort'] });
+    if (a.decision === 'abort') {
+      this.aborted = { by: a.by, reason: a.note ?? `aborted at ${step}` };
+      throw new IncidentAborted();
+    }
+    return { yes: a.decision === 'retry', by: a.by };
+  }
+
   record(phase: Phase, step: string, detail: string, outcome: 'done' | 'skipped' = 'done'): void {
     this.state.actions.push({ phase, step, outcome, detail, at: new Date().toISOString() });
     this.log(phase, `${step}: ${detail}`);

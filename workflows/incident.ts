@@ -34,6 +34,8 @@ const CHECK_REPLACEMENT_FIRST = 'check-replacement-first';
 const FORGET_NEW_ALWAYS = 'forget-new-always';
 /** 2026-11, after 0.1.0: a cancellation requested through Temporal ends the incident like an abort, post-mortem included. */
 const CANCEL_ENDS_LIKE_ABORT = 'cancel-ends-like-abort';
+/** 2026-11, after 0.1.0: the inventory's discovery sources are searched for unlisted copies while containment runs. */
+const DISCOVER_CONSUMERS = 'discover-consumers';
 
 const retry: RetryPolicy = {
   initialInterval: '500ms',
@@ -50,6 +52,8 @@ const propagationChecks = proxyActivities<Activities>({ startToCloseTimeout: '60
 const workerLocal = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s', retry });
 // Deploys can take long; the heartbeat lets a crashed worker's attempt be retried within seconds.
 const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '10s', retry });
+// Discovery bounds each source itself (the inventory's discovery.timeout, 30 s by default).
+const discovery = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
 
 /**
  * The leaked-credential runbook: triage, blast radius, contain, regenerate, update environments,
@@ -61,6 +65,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   const checkReplacementFirst = patched(CHECK_REPLACEMENT_FIRST);
   const forgetNewAlways = patched(FORGET_NEW_ALWAYS);
   const cancelEndsLikeAbort = patched(CANCEL_ENDS_LIKE_ABORT);
+  const discoverConsumers = patched(DISCOVER_CONSUMERS);
   const checked = await workerLocal.validateIncidentInput({ raw: rawInput, workflowId: workflowInfo().workflowId });
   if (!checked.ok) {
     // Started by hand (Temporal UI) with bad input: fail at once, naming each field.
@@ -97,7 +102,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   let fresh: NewCredential | undefined;
   try {
     await incident.scope.run(async () => {
-      fresh = await runbook(incident, origin, checkReplacementFirst);
+      fresh = await runbook(incident, origin, checkReplacementFirst, discoverConsumers);
     });
     incident.setStatus('completed');
   } catch (err) {
@@ -117,7 +122,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
 }
 
 /** Returns the new credential when one was made, so that its vault entry can be deleted at the end. */
-async function runbook(incident: Incident, origin: Origin, checkReplacementFirst: boolean): Promise<NewCredential | undefined> {
+async function runbook(incident: Incident, origin: Origin, checkReplacementFirst: boolean, discoverConsumers: boolean): Promise<NewCredential | undefined> {
   const s = incident.state;
   const { provider } = s.input;
   const cred = { id: s.input.credentialId, secretHandle: leakedHandle(provider, s.input.credentialId) };
@@ -142,6 +147,10 @@ async function runbook(incident: Incident, origin: Origin, checkReplacementFirst
   incident.log('triage', plan.trust.rule);
   incident.record('triage', 'identify', `owner ${id.owner}, key ${id.status}, ${plan.consumers.length} consumer(s)${plan.matched ? ` (inventory: ${plan.matched})` : ' (not in the inventory)'}`);
   const owner = id.owner;
+  // Copies the inventory does not list are searched for while containment and the blast radius run.
+  const discovering = discoverConsumers && plan.discover
+    ? incident.step('blast-radius', 'discover', () => discovery.discoverConsumers({ provider, credentialId: s.input.credentialId, known: s.consumers.map((c) => ({ store: c.store, key: c.key })) }), ['retry', 'skip', 'abort'])
+    : undefined;
 
   const contain = async () => {
     await incident.enter('contain');
@@ -169,6 +178,8 @@ async function runbook(incident: Incident, origin: Origin, checkReplacementFirst
   } else {
     await blastRadius();
   }
+
+  if (discovering) await adoptDiscovered(incident, await discovering);
 
   await incident.enter('regenerate');
   const made = await incident.step('regenerate', 'create key', () => providerCalls.regenerate(provider, cred, owner, ctx()));
@@ -237,6 +248,35 @@ async function checkedReplacement(incident: Incident, instructions: string, chec
       ask = `The replacement you registered was refused (${why}). ${instructions}`;
     }
   }
+}
+
+/**
+ * What discovery found: recorded; then, by the inventory's `discovery.discovered`, the writable places
+ * become consumers at once (`update`), after a person says yes (`ask`), or are only reported.
+ */
+async function adoptDiscovered(incident: Incident, d: Awaited<ReturnType<Activities['discoverConsumers']>> | typeof SKIPPED): Promise<void> {
+  if (d === SKIPPED || !d) return;
+  const s = incident.state;
+  s.discovered = { places: d.places, mode: d.mode, problems: d.problems, ms: d.ms };
+  for (const problem of d.problems) incident.log('blast-radius', `discovery: ${problem}`);
+  if (d.places.length === 0) return incident.log('blast-radius', `discovery found no copy the inventory does not list (${d.ms} ms)`);
+  const where = d.places.map((p) => `${p.store} ${p.key}${p.field ? '' : ' (inside other text)'}`).join(', ');
+  incident.log('blast-radius', `discovery found ${d.places.length} place(s) the inventory does not list, in ${d.ms} ms: ${where}`);
+  if (d.consumers.length === 0 || d.mode === 'report') return;
+  let by = 'policy (discovery.discovered: update)';
+  if (d.mode === 'ask') {
+    const names = d.consumers.map((c) => `${c.store} ${c.key}`).join(', ');
+    const answer = await incident.choose(
+      'blast-radius',
+      'add discovered places',
+      `discovery found this credential in ${names}, which the inventory does not list. Retry adds them to this incident's consumers (the new credential is written there too, nothing is redeployed); skip leaves them out (the post-mortem lists them)`,
+    );
+    if (!answer.yes) return incident.log('blast-radius', 'the discovered places were left out', answer.by);
+    by = answer.by;
+  }
+  s.consumers.push(...d.consumers);
+  s.discovered.added = { by, names: d.consumers.map((c) => c.name) };
+  incident.log('blast-radius', `added ${d.consumers.length} discovered consumer(s): ${d.consumers.map((c) => c.name).join(', ')}`, by);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { mergeJson } from '../../domain/merge';
 import { redact } from '../../domain/redact';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
@@ -36,6 +37,7 @@ export class SecretsManagerStore implements SecretStore {
       .send(new GetSecretValueCommand({ SecretId: consumer.key, VersionId: token }))
       .then(() => true, (err) => (awsErrorReason(err) === 'not-found' ? false : Promise.reject(err)));
     if (existing) return { ...result, changed: false };
+    if (consumer.merge) value = mergeJson((await client.send(new GetSecretValueCommand({ SecretId: consumer.key })).catch(orNotFound))?.SecretString, value);
     try {
       await client.send(new PutSecretValueCommand({ SecretId: consumer.key, SecretString: value, ClientRequestToken: token }));
     } catch (err) {
@@ -89,3 +91,4 @@ function permanent(err: unknown, consumer: ResolvedConsumer): unknown {
   const e = err as Error;
   return reason ? new PermanentError(`Secrets Manager ${consumer.key}: ${e.name}: ${redact(e.message)}`, reason) : err;
 }
+

@@ -5,6 +5,7 @@ import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import type { SsmSpec } from './spec';
 import { awsErrorReason, orNotFound, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
+import { mergeJson } from '../../domain/merge';
 
 /**
  * SSM Parameter Store, SecureString. PutParameter always makes a new version, so a write first reads
@@ -22,6 +23,7 @@ export class SsmStore implements SecretStore {
     const client = this.client(consumer);
     const base = { consumer: consumer.name, store: consumer.store, key: consumer.key };
     const current = await this.current(client, consumer.key);
+    if (consumer.merge) value = mergeJson(current?.Value, value);
     if (current?.Value === value) return { ...base, version: String(current.Version), changed: false };
     const kmsKeyId = consumer.storeSpec.kind === 'aws-ssm' ? (consumer.storeSpec as SsmSpec).kmsKeyId : undefined;
     try {
