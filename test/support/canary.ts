@@ -81,7 +81,17 @@ export async function historySinks(client: Client, workflowId: string): Promise<
 /** The run's Temporal database (the dev server's SQLite files, write-ahead log included), raw. */
 export function temporalDatabase(): Buffer {
   const dir = path.join(testEnv().dir, 'temporal');
-  return Buffer.concat(readdirSync(dir).filter((f) => f.startsWith('temporal.sqlite')).map((f) => readFileSync(path.join(dir, f))));
+  // SQLite's -journal and -wal files come and go while the server runs: one listed a moment ago may be
+  // gone (its pages are then in the database file, which is read too).
+  const read = (f: string) => {
+    try {
+      return readFileSync(path.join(dir, f));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+      throw err;
+    }
+  };
+  return Buffer.concat(readdirSync(dir).filter((f) => f.startsWith('temporal.sqlite')).map(read));
 }
 
 /** Every file under `dir` (a worker's data folder: vault, reports, delivery log), by path, raw. */
