@@ -1,6 +1,7 @@
 import { awsIamModule } from './aws-iam';
 import { secretsManagerModule } from './aws-secrets-manager';
 import { ssmModule } from './aws-ssm';
+import { lambdaModule } from './aws-lambda';
 import { Catalog } from './catalog';
 import { githubModule } from './github';
 import { guidedModule } from './guided';
@@ -17,6 +18,7 @@ export const MODULES: readonly ProviderModule[] = [
   awsIamModule,
   secretsManagerModule,
   ssmModule,
+  lambdaModule,
   openBaoModule,
   githubModule,
   httpDeployHookModule,

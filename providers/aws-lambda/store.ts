@@ -1,0 +1,82 @@
+import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { redact } from '../../domain/redact';
+import type { StoreWrite } from '../../domain/results';
+import type { ResolvedConsumer } from '../../domain/schemas';
+import { awsErrorReason, perRegion, type AwsConfig } from '../aws/config';
+import { PermanentError, type IncidentContext, type SecretStore } from '../types';
+import { parseLambdaKey, type LambdaEnvSpec } from './spec';
+
+/** How long a configuration update may stay InProgress before the step fails (and is retried). */
+const UPDATE_WAIT_MS = 60_000;
+
+/**
+ * A Lambda function's environment variables. A write merges only the consumer's variables into the
+ * function's (others are kept), skips the update when they already hold the value (a retry), and waits
+ * until Lambda reports the update `Successful`. With a RevisionId, the update is conditional on it.
+ */
+export class LambdaEnvStore implements SecretStore {
+  readonly kind = 'aws-lambda-env' as const;
+  private readonly clients: (region: string | undefined) => LambdaClient;
+
+  constructor(cfg: AwsConfig) {
+    this.clients = perRegion(cfg, (c) => new LambdaClient(c));
+  }
+
+  async write(consumer: ResolvedConsumer, value: string, _ctx: IncidentContext): Promise<StoreWrite> {
+    const { client, fn, variable } = this.target(consumer);
+    const patch = variable !== undefined ? { [variable]: value } : variablesIn(value, consumer);
+    const base = { consumer: consumer.name, store: consumer.store, key: consumer.key };
+    const current = await this.call(consumer, () => client.send(new GetFunctionConfigurationCommand({ FunctionName: fn })));
+    const vars = current.Environment?.Variables ?? {};
+    if (Object.entries(patch).every(([k, v]) => vars[k] === v)) return { ...base, version: current.RevisionId ?? current.LastModified ?? 'current', changed: false };
+    await this.call(consumer, () =>
+      client.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Environment: { Variables: { ...vars, ...patch } }, ...(current.RevisionId ? { RevisionId: current.RevisionId } : {}) })),
+    );
+    const done = await this.settled(client, fn, consumer);
+    return { ...base, version: done.RevisionId ?? done.LastModified ?? 'updated', changed: true };
+  }
+
+  async read(consumer: ResolvedConsumer): Promise<string | undefined> {
+    const { client, fn, variable } = this.target(consumer);
+    const vars = (await this.call(consumer, () => client.send(new GetFunctionConfigurationCommand({ FunctionName: fn })))).Environment?.Variables ?? {};
+    return variable !== undefined ? vars[variable] : JSON.stringify(vars);
+  }
+
+  /** Polls until the update is Successful; Failed is permanent, InProgress past the bound is retried. */
+  private async settled(client: LambdaClient, fn: string, consumer: ResolvedConsumer) {
+    const deadline = Date.now() + UPDATE_WAIT_MS;
+    for (let wait = 200; ; wait = Math.min(wait * 2, 3000)) {
+      const c = await this.call(consumer, () => client.send(new GetFunctionConfigurationCommand({ FunctionName: fn })));
+      if (c.LastUpdateStatus === 'Failed') throw new PermanentError(`Lambda ${fn}: the configuration update failed: ${c.LastUpdateStatusReason ?? 'no reason given'}`, 'failed');
+      if (c.LastUpdateStatus !== 'InProgress') return c;
+      if (Date.now() > deadline) throw new Error(`Lambda ${fn}: the configuration update is still in progress after ${UPDATE_WAIT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private target(consumer: ResolvedConsumer) {
+    const key = parseLambdaKey(consumer.key);
+    if ('problem' in key) throw new PermanentError(`consumer ${consumer.name}: key ${key.problem}`, 'invalid');
+    return { client: this.clients((consumer.storeSpec as LambdaEnvSpec).region), ...key };
+  }
+
+  private async call<T>(consumer: ResolvedConsumer, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const reason = awsErrorReason(err);
+      if (!reason) throw err;
+      throw new PermanentError(`Lambda ${consumer.key}: ${(err as Error).name}: ${redact((err as Error).message)}`, reason);
+    }
+  }
+}
+
+function variablesIn(value: string, consumer: ResolvedConsumer): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(value);
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>;
+  } catch {
+    // not JSON: refused below
+  }
+  throw new PermanentError(`consumer ${consumer.name}: key "${consumer.key}" names no variable (function#VARIABLE), and the value (field ${consumer.field}) is not a JSON object of variables`, 'invalid');
+}
