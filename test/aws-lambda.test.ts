@@ -4,6 +4,8 @@ import { CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, GetFunction
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { LambdaEnvStore } from '../providers/aws-lambda/store';
+import { catalog, parseInventory } from '../providers';
+import { discover, placeOf } from '../providers/discovery';
 import type { IncidentContext } from '../providers/types';
 import { awsConfig, iam, leakedKey, scratchDir, startWorker, uniqueQueue, useTemporal } from './support/env';
 import { incidentContext, keysOf, leakInput, report } from './support/fixtures';
@@ -80,4 +82,15 @@ credentials:
   } finally {
     await worker.stop();
   }
+});
+
+test('discovery searches functions’ environments: a key found beside its secret makes the whole function the consumer', async () => {
+  const leak = await leakedKey('lambda-disc');
+  const fn = `disc-${leak.user}`.slice(0, 60);
+  await functionWith(fn, { AWS_ACCESS_KEY_ID: leak.keyId, AWS_SECRET_ACCESS_KEY: leak.secret, LOG_LEVEL: 'info' });
+  const inventory = parseInventory(`stores: { fn: { kind: aws-lambda-env } }\ndiscovery: { sources: { fn: { prefixes: [${fn}] } } }`);
+  const registry = catalog.registry({ vault: {} as never, env: {}, settings: { aws: awsConfig() }, inventory });
+  const d = await discover({ inventory, registry, catalog });
+  expect(d.problems).toEqual([]);
+  expect(d.found.filter((f) => f.credentialId === leak.keyId).map(placeOf)).toEqual([{ store: 'fn', key: fn, provider: 'aws-iam', credentialId: leak.keyId, matchedBy: 'id', field: 'json' }]);
 });

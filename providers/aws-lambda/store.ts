@@ -1,7 +1,7 @@
-import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { redact } from '../../domain/redact';
 import type { StoreWrite } from '../../domain/results';
-import type { ResolvedConsumer } from '../../domain/schemas';
+import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import { awsErrorReason, perRegion, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 import { parseLambdaKey, type LambdaEnvSpec } from './spec';
@@ -40,6 +40,20 @@ export class LambdaEnvStore implements SecretStore {
     const { client, fn, variable } = this.target(consumer);
     const vars = (await this.call(consumer, () => client.send(new GetFunctionConfigurationCommand({ FunctionName: fn })))).Environment?.Variables ?? {};
     return variable !== undefined ? vars[variable] : JSON.stringify(vars);
+  }
+
+  /** Every function (whose name starts with `prefix`), each environment variable visited as `function#VARIABLE`. */
+  async scan(spec: StoreSpec, prefix: string | undefined, visit: (key: string, value: string) => void, signal: AbortSignal): Promise<void> {
+    const client = this.clients((spec as LambdaEnvSpec).region);
+    let Marker: string | undefined;
+    do {
+      const page = await client.send(new ListFunctionsCommand({ Marker, MaxItems: 50 }), { abortSignal: signal });
+      for (const f of page.Functions ?? []) {
+        if (!f.FunctionName || (prefix && !f.FunctionName.startsWith(prefix))) continue;
+        for (const [name, value] of Object.entries(f.Environment?.Variables ?? {})) visit(`${f.FunctionName}#${name}`, value);
+      }
+      Marker = page.NextMarker;
+    } while (Marker && !signal.aborted);
   }
 
   /** Polls until the update is Successful; Failed is permanent, InProgress past the bound is retried. */
