@@ -1,19 +1,32 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { catalog, parseInventory } from '../../providers';
 import { discover } from '../../providers/discovery';
 import type { AwsConfig } from '../../providers/aws/config';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 
 // Discovery's time over 1,000 entries in moto (500 Secrets Manager secrets, 500 SSM parameters, ten of
-// them holding AWS key ids), searched whole five times: p50 and max. Lambda functions are not in it:
-// Leakstop has no Lambda store yet (issue 12).
+// them holding AWS key ids) and 100 Lambda functions (two of them holding a key id in their environment),
+// searched whole five times: p50 and max.
 
 const SECRETS = Number(process.env.BENCH_DISCOVERY_ENTRIES ?? 500);
+const FUNCTIONS = Number(process.env.BENCH_DISCOVERY_FUNCTIONS ?? 100);
 const ROUNDS = 5;
 
 const NO_VAULT = { put: () => Promise.reject(new Error('no vault')), get: () => Promise.reject(new Error('no vault')), delete: () => Promise.resolve() };
+
+/** A zip holding one handler file, made with Python's zipfile (the machine has it; no zip tool is assumed). */
+function zipWithHandler(): Buffer {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'leakstop-fn-')), 'fn.zip');
+  execFileSync('python3', ['-c', `import zipfile;z=zipfile.ZipFile(${JSON.stringify(file)},'w');z.writestr('index.js','exports.handler=async()=>1');z.close()`]);
+  return readFileSync(file);
+}
 
 export async function discoveryBench(aws: AwsConfig): Promise<{ entries: number; found: number; p50Ms: number; maxMs: number }> {
   const sm = new SecretsManagerClient(aws);
@@ -32,9 +45,22 @@ export async function discoveryBench(aws: AwsConfig): Promise<{ entries: number;
     await ssm.send(new PutParameterCommand({ Name: `/${tag}/svc-${i}/config`, Value: value(i % 100 === 50 ? keys[(i - 50) / 100 + 5] : undefined), Type: 'SecureString' }));
   };
   for (let i = 0; i < SECRETS; i += 25) await Promise.all(Array.from({ length: Math.min(25, SECRETS - i) }, (_, j) => seed(i + j)));
+  // 100 functions, each with a few variables; two hold a key id beside its (fake) secret.
+  const role = (await iam.send(new CreateRoleCommand({ RoleName: `${tag}-fn`, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }))).Role!;
+  const zip = zipWithHandler();
+  const lambda = new LambdaClient(aws);
+  for (let i = 0; i < FUNCTIONS; i += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, FUNCTIONS - i) }, (_, j) => {
+        const n = i + j;
+        const vars = { SERVICE: `fn-${n}`, TIMEOUT: '30s', ...(n % 50 === 7 ? { AWS_ACCESS_KEY_ID: keys[n % 10]!, AWS_SECRET_ACCESS_KEY: 'x'.repeat(40) } : {}) };
+        return lambda.send(new CreateFunctionCommand({ FunctionName: `${tag}-fn-${n}`, Runtime: 'nodejs20.x', Role: role.Arn!, Handler: 'index.handler', Code: { ZipFile: zip }, Environment: { Variables: vars } }));
+      }),
+    );
+  }
   const inventory = parseInventory(`
-stores: { sm: { kind: aws-secrets-manager }, ssm: { kind: aws-ssm } }
-discovery: { sources: { sm: { prefixes: ["${tag}/"] }, ssm: { prefixes: ["/${tag}"] } }, timeout: 120s }
+stores: { sm: { kind: aws-secrets-manager }, ssm: { kind: aws-ssm }, fn: { kind: aws-lambda-env } }
+discovery: { sources: { sm: { prefixes: ["${tag}/"] }, ssm: { prefixes: ["/${tag}"] }, fn: { prefixes: ["${tag}-fn-"] } }, timeout: 120s }
 `);
   const registry = catalog.registry({ vault: NO_VAULT, env: process.env, settings: { aws }, inventory });
   const times: number[] = [];
