@@ -23,3 +23,18 @@ export function foreignOrigin(url: string | URL, configured: string | URL): stri
   if (target && target === originOf(configured)) return undefined;
   return target ?? 'a URL without an http(s) origin';
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether a configured URL may carry a secret: https anywhere, http only to this machine (a local test
+ * double, a sidecar, an agent on loopback), never across a network in the clear.
+ */
+export function securesSecrets(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
+  } catch {
+    return false;
+  }
+}

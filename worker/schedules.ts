@@ -1,4 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { durationMs } from '../domain/duration';
 import type { Inventory } from '../domain/schemas';
 
 /** The hygiene audit's schedule: one per task queue (a Leakstop deployment). */
@@ -21,7 +22,7 @@ export async function reconcileHygieneSchedule(client: Client, taskQueue: string
     await handle.delete();
     return 'deleted';
   }
-  const everyMs = seconds(every) * 1000;
+  const everyMs = durationMs(every);
   const jitter = Math.min(3_600_000, Math.floor(everyMs / 10));
   const action = { type: 'startWorkflow' as const, workflowType: 'hygieneWorkflow', taskQueue, workflowId: `${id}-run`, args: [] as [] };
   if (!current) {
@@ -41,8 +42,3 @@ export async function reconcileHygieneSchedule(client: Client, taskQueue: string
   return 'updated';
 }
 
-const UNIT: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-function seconds(d: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(d)!;
-  return Number(m[1]) * UNIT[m[2]!]!;
-}

@@ -1,23 +1,16 @@
 import { z } from 'zod';
+import { securesSecrets } from '../../domain/origin';
 
 // The guided module's section of the inventory (`providers.guided`): which credential a leaked value is
 // (by the fingerprint of its current value) and, optionally, how to ask its issuer whether a value works.
 // The probe is the only outbound call this module makes, and it goes only where this section says.
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** https anywhere; http only to this machine (a local test double or a sidecar), never across a network. */
+/** https anywhere; http only to this machine (domain/origin.ts, securesSecrets). */
 const ProbeUrl = z
   .string()
   .max(2000)
   .refine((u) => URL.canParse(u), { message: 'must be an absolute URL' })
-  .refine(
-    (u) => {
-      const url = new URL(u);
-      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
-    },
-    { message: 'must be https:// (http:// only to 127.0.0.1, localhost or [::1]): the probe sends the credential' },
-  )
+  .refine(securesSecrets, { message: 'must be https:// (http:// only to 127.0.0.1, localhost or [::1]): the probe sends the credential' })
   .refine((u) => !new URL(u).username && !new URL(u).password, { message: 'must not hold a user or password' });
 
 const Status = z.number().int().min(100).max(599);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+import { securesSecrets } from '../../domain/origin';
 
 /** A KV version 2 secrets engine of OpenBao or HashiCorp Vault (the API is the same). */
 export const OpenBaoKvSpecSchema = z.strictObject({
@@ -9,10 +8,7 @@ export const OpenBaoKvSpecSchema = z.strictObject({
   address: z
     .string()
     .refine((u) => URL.canParse(u), { message: 'must be an absolute URL' })
-    .refine((u) => {
-      const url = new URL(u);
-      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
-    }, { message: 'must be https:// (http:// only to 127.0.0.1, localhost or [::1]): secrets travel on it' }),
+    .refine(securesSecrets, { message: 'must be https:// (http:// only to 127.0.0.1, localhost or [::1]): secrets travel on it' }),
   /** Where the KV v2 engine is mounted. */
   mount: z.string().regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'must be a mount path such as secret or kv/apps').default('secret'),
   /** The environment variable that holds Leakstop's token for this server (never the token itself). */
