@@ -9,8 +9,7 @@ import { checkIncidentInput, type Checked } from '../domain/issues';
 import type { ParsedIncidentInput, Report } from '../domain/incident-input';
 import { catalog } from '../providers';
 import { runAudit } from '../providers/audit';
-import { discover, placeOf } from '../providers/discovery';
-import type { DiscoveredPlace } from '../domain/incident';
+import { unlistedPlaces } from '../providers/discovery';
 import { incidentIdFor } from '../domain/fingerprint';
 import { leakedHandle } from '../domain/handles';
 import { originOf, pendingSeal, type Sealer } from '../domain/seal';
@@ -108,21 +107,7 @@ export function createActivities(deps: ActivityDeps) {
      * inventory's discovery sources (none configured: not searched). Values never leave this activity.
      */
     async discoverConsumers({ provider, credentialId, known }: { provider: ProviderKind; credentialId: string; known: { store: string; key: string }[] }) {
-      const cfg = deps.inventory.discovery;
-      if (Object.keys(cfg.sources).length === 0) return undefined;
-      const d = await discover({ inventory: deps.inventory, registry, catalog });
-      const listed = (store: string, key: string) => known.some((k) => k.store === store && (k.key === key || k.key.split('#')[0] === key));
-      const places = new Map<string, DiscoveredPlace>();
-      for (const f of d.found) {
-        if (f.provider !== provider || f.credentialId !== credentialId) continue;
-        const p = placeOf(f);
-        if (!listed(p.store, p.key)) places.set(`${p.store}\0${p.key}`, { store: p.store, key: p.key, matchedBy: p.matchedBy, ...(p.field ? { field: p.field } : {}) });
-      }
-      const found = [...places.values()];
-      const consumers: ResolvedConsumer[] = found
-        .filter((p) => p.field)
-        .map((p) => ({ name: discoveredName(p), store: p.store, key: p.key, field: p.field!, ...(p.field === 'json' ? { merge: true } : {}), storeSpec: deps.inventory.stores[p.store]! }));
-      return { places: found, consumers, mode: cfg.discovered, problems: d.problems.map((p) => `${p.store}: ${p.problem}`), ms: d.ms };
+      return unlistedPlaces({ inventory: deps.inventory, registry, catalog, provider, credentialId, known });
     },
 
     async describe(provider: ProviderKind, cred: LeakedCredential, owner: string) {
@@ -234,7 +219,3 @@ export interface FirstResponse {
   /** Why containing failed in the first response (redacted); the contain step then takes over. */
   containmentFailed?: string;
 }
-
-
-/** A discovered place's consumer name: `discovered-<store>-<key>`, in the characters consumer names use. */
-export const discoveredName = (p: { store: string; key: string }) => `discovered-${p.store}-${p.key}`.replace(/[^A-Za-z0-9_.]+/g, '-').replace(/-+$/, '').slice(0, 100);

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { durationMs } from '../domain/duration';
-import type { Consumer, CredentialEntry, Inventory } from '../domain/schemas';
+import type { DiscoveredPlace } from '../domain/incident';
+import type { Consumer, CredentialEntry, Inventory, ResolvedConsumer } from '../domain/schemas';
 import type { Catalog } from './catalog';
 import type { Registry } from './registry';
 
@@ -156,4 +157,55 @@ function consumerName(entry: CredentialEntry, f: Found): string {
  */
 export function placeOf(f: Found): Found {
   return f.matchedBy === 'id' && f.key.includes('#') ? { ...f, key: f.key.split('#')[0]!, field: 'json' } : f;
+}
+
+/** Discovery needs no vault: a store that asked for one would be a bug. */
+export const NO_VAULT = {
+  put: () => Promise.reject(new Error('discovery keeps no secret')),
+  get: () => Promise.reject(new Error('discovery reads no vault')),
+  delete: () => Promise.resolve(),
+};
+
+/**
+ * During an incident: the places holding this credential that the inventory does not list (`known`),
+ * and consumers for those a value can be written to. None when the inventory names no sources.
+ */
+export async function unlistedPlaces(o: {
+  inventory: Inventory;
+  registry: Registry;
+  catalog: Catalog;
+  provider: string;
+  credentialId: string;
+  known: { store: string; key: string }[];
+}): Promise<{ places: DiscoveredPlace[]; consumers: ResolvedConsumer[]; mode: Inventory['discovery']['discovered']; problems: string[]; ms: number } | undefined> {
+  const cfg = o.inventory.discovery;
+  if (Object.keys(cfg.sources).length === 0) return undefined;
+  const d = await discover(o);
+  const listed = (store: string, key: string) => o.known.some((k) => k.store === store && (k.key === key || k.key.split('#')[0] === key));
+  const places = new Map<string, DiscoveredPlace>();
+  for (const f of d.found) {
+    if (f.provider !== o.provider || f.credentialId !== o.credentialId) continue;
+    const p = placeOf(f);
+    if (!listed(p.store, p.key)) places.set(`${p.store}\0${p.key}`, { store: p.store, key: p.key, matchedBy: p.matchedBy, ...(p.field ? { field: p.field } : {}) });
+  }
+  const found = [...places.values()];
+  const consumers: ResolvedConsumer[] = found
+    .filter((p) => p.field)
+    .map((p) => ({ name: discoveredName(p), store: p.store, key: p.key, field: p.field!, ...(p.field === 'json' ? { merge: true } : {}), storeSpec: o.inventory.stores[p.store]! }));
+  return { places: found, consumers, mode: cfg.discovered, problems: d.problems.map((p) => `${p.store}: ${p.problem}`), ms: d.ms };
+}
+
+/** A discovered place's consumer name: `discovered-<store>-<key>`, in the characters consumer names use. */
+export const discoveredName = (p: { store: string; key: string }) => `discovered-${p.store}-${p.key}`.replace(/[^A-Za-z0-9_.]+/g, '-').replace(/-+$/, '').slice(0, 100);
+
+/** Owners, where a provider can name one from the public id alone (an AWS key's IAM user), by `provider\0id`. */
+export async function ownersOf(found: readonly Found[], registry: Registry): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  for (const f of found.filter((x) => x.matchedBy === 'id')) {
+    const key = `${f.provider}\0${f.credentialId}`;
+    if (owners.has(key)) continue;
+    const owner = await registry.credential(f.provider).identify({ id: f.credentialId }).then((i) => i.owner, () => undefined);
+    if (owner && owner !== 'unknown') owners.set(key, owner);
+  }
+  return owners;
 }

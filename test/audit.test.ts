@@ -2,6 +2,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, ListUsersCommand, UpdateAcce
 import { auditCredentials } from '../domain/audit';
 import { catalog, parseInventory } from '../providers';
 import { runAudit } from '../providers/audit';
+import { NO_VAULT } from '../providers/discovery';
 import { awsConfig, iam } from './support/env';
 
 // The key-hygiene audit against moto's IAM, its clock moved into the future (creation dates cannot be
@@ -10,7 +11,6 @@ import { awsConfig, iam } from './support/env';
 
 const tag = `hyg${Date.now().toString(36)}`;
 const user = (s: string) => `${tag}-${s}`;
-const NO_VAULT = { put: () => Promise.reject(new Error('no')), get: () => Promise.reject(new Error('no')), delete: () => Promise.resolve() };
 const DAY = 86_400_000;
 let keys: Record<string, string> = {};
 

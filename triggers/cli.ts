@@ -17,7 +17,7 @@ import { keepSecret } from './keep-secret';
 import { secretId } from '../domain/fingerprint';
 import { guidedKind } from '../providers/guided/kind';
 import { catalog } from '../providers';
-import { discover, draftInventory } from '../providers/discovery';
+import { discover, draftInventory, NO_VAULT, ownersOf } from '../providers/discovery';
 import { runAudit } from '../providers/audit';
 
 const USAGE = `leakstop incident <command>
@@ -239,14 +239,7 @@ async function discoverInventory(file: string | undefined, out: (s: string) => v
   const inventory = await loadInventory(cfg.inventoryPath);
   const registry = catalog.registry({ vault: NO_VAULT, env: process.env, settings: { aws: cfg.aws, github: cfg.github }, inventory });
   const d = await discover({ inventory, registry, catalog });
-  // Owners, where the provider can name one from the public id alone (an AWS key's IAM user).
-  const owners = new Map<string, string>();
-  for (const f of d.found.filter((x) => x.matchedBy === 'id')) {
-    const key = `${f.provider}\0${f.credentialId}`;
-    if (owners.has(key)) continue;
-    const owner = await registry.credential(f.provider).identify({ id: f.credentialId }).then((i) => i.owner, () => undefined);
-    if (owner && owner !== 'unknown') owners.set(key, owner);
-  }
+  const owners = await ownersOf(d.found, registry);
   const draft = draftInventory(inventory, d.found, owners);
   if (file) writeFileSync(file, draft, { mode: 0o600 });
   else out(draft);
@@ -270,9 +263,3 @@ async function auditKeys(file: string | undefined, out: (s: string) => void, now
   return r.problems.length ? 1 : 0;
 }
 
-/** Discovery keeps nothing: a store that asked the vault would be a bug. */
-const NO_VAULT = {
-  put: () => Promise.reject(new Error('discovery keeps no secret')),
-  get: () => Promise.reject(new Error('discovery reads no vault')),
-  delete: () => Promise.resolve(),
-};

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { catalog, parseInventory } from '../../providers';
-import { discover } from '../../providers/discovery';
+import { discover, NO_VAULT } from '../../providers/discovery';
 import type { AwsConfig } from '../../providers/aws/config';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 
@@ -19,7 +19,6 @@ const SECRETS = Number(process.env.BENCH_DISCOVERY_ENTRIES ?? 500);
 const FUNCTIONS = Number(process.env.BENCH_DISCOVERY_FUNCTIONS ?? 100);
 const ROUNDS = 5;
 
-const NO_VAULT = { put: () => Promise.reject(new Error('no vault')), get: () => Promise.reject(new Error('no vault')), delete: () => Promise.resolve() };
 
 /** A zip holding one handler file, made with Python's zipfile (the machine has it; no zip tool is assumed). */
 function zipWithHandler(): Buffer {
