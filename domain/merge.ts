@@ -18,3 +18,9 @@ function objectIn(text: string | undefined): Record<string, unknown> | undefined
     return undefined;
   }
 }
+
+/** A JSON object whose values are all strings (environment variables, a secret's fields), or undefined. */
+export function stringsObjectIn(text: string): Record<string, string> | undefined {
+  const v = objectIn(text);
+  return v && Object.values(v).every((x) => typeof x === 'string') ? (v as Record<string, string>) : undefined;
+}

@@ -1,9 +1,8 @@
 import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, ListVersionsByFunctionCommand, PublishVersionCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
-import { redact } from '../../domain/redact';
 import type { DeployHandle, DeployResult } from '../../domain/results';
 import type { DeployerSpec, ResolvedConsumer } from '../../domain/schemas';
-import { awsErrorReason, perRegion, type AwsConfig } from '../aws/config';
-import { PermanentError, type Deployer, type IncidentContext } from '../types';
+import { perRegion, permanentOnAwsError, type AwsConfig } from '../aws/config';
+import type { Deployer, IncidentContext } from '../types';
 import type { LambdaPublishSpec } from './spec';
 
 /**
@@ -59,12 +58,4 @@ export class LambdaPublishDeployer implements Deployer {
   }
 }
 
-async function call<T>(spec: LambdaPublishSpec, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    const reason = awsErrorReason(err);
-    if (!reason) throw err;
-    throw new PermanentError(`Lambda ${spec.function}: ${(err as Error).name}: ${redact((err as Error).message)}`, reason);
-  }
-}
+const call = <T>(spec: LambdaPublishSpec, fn: () => Promise<T>): Promise<T> => permanentOnAwsError(`Lambda ${spec.function}`, fn);

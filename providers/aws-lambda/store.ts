@@ -1,8 +1,8 @@
 import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { redact } from '../../domain/redact';
+import { stringsObjectIn } from '../../domain/merge';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
-import { awsErrorReason, perRegion, type AwsConfig } from '../aws/config';
+import { perRegion, permanentOnAwsError, type AwsConfig } from '../aws/config';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 import { parseLambdaKey, type LambdaEnvSpec } from './spec';
 
@@ -74,23 +74,13 @@ export class LambdaEnvStore implements SecretStore {
     return { client: this.clients((consumer.storeSpec as LambdaEnvSpec).region), ...key };
   }
 
-  private async call<T>(consumer: ResolvedConsumer, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      const reason = awsErrorReason(err);
-      if (!reason) throw err;
-      throw new PermanentError(`Lambda ${consumer.key}: ${(err as Error).name}: ${redact((err as Error).message)}`, reason);
-    }
+  private call<T>(consumer: ResolvedConsumer, fn: () => Promise<T>): Promise<T> {
+    return permanentOnAwsError(`Lambda ${consumer.key}`, fn);
   }
 }
 
 function variablesIn(value: string, consumer: ResolvedConsumer): Record<string, string> {
-  try {
-    const v: unknown = JSON.parse(value);
-    if (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>;
-  } catch {
-    // not JSON: refused below
-  }
+  const vars = stringsObjectIn(value);
+  if (vars) return vars;
   throw new PermanentError(`consumer ${consumer.name}: key "${consumer.key}" names no variable (function#VARIABLE), and the value (field ${consumer.field}) is not a JSON object of variables`, 'invalid');
 }

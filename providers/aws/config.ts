@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { redact } from '../../domain/redact';
+import { PermanentError } from '../types';
 
 /** How every AWS client is built: real SDK clients, with an endpoint override for local emulators. */
 export interface AwsConfig {
@@ -53,3 +55,14 @@ export function awsSettings(ctx: { env: NodeJS.ProcessEnv; settings: Record<stri
 }
 
 export const awsRegion = () => z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1');
+
+/** Runs an SDK call; an error retrying cannot fix becomes a PermanentError named `${what}: <error>` (redacted). */
+export async function permanentOnAwsError<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const reason = awsErrorReason(err);
+    if (!reason) throw err;
+    throw new PermanentError(`${what}: ${(err as Error).name}: ${redact((err as Error).message)}`, reason);
+  }
+}

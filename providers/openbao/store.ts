@@ -1,3 +1,4 @@
+import { stringsObjectIn } from '../../domain/merge';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
@@ -108,8 +109,8 @@ export class OpenBaoKvStore implements SecretStore {
 }
 
 function jsonObject(value: string, consumer: ResolvedConsumer): Record<string, string> {
-  const parsed = safeJson(value);
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((v) => typeof v === 'string')) return parsed as Record<string, string>;
+  const fields = stringsObjectIn(value);
+  if (fields) return fields;
   throw new PermanentError(`consumer ${consumer.name}: key "${consumer.key}" names no field (path#field), and the value (field ${consumer.field}) is not a JSON object to merge`, 'invalid');
 }
 
