@@ -2,14 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { CreateRoleCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, ListVersionsByFunctionCommand, PublishVersionCommand } from '@aws-sdk/client-lambda';
 import type { Client } from '@temporalio/client';
-import type { IncidentState } from '../domain/incident';
 import { LambdaEnvStore } from '../providers/aws-lambda/store';
 import { catalog, parseInventory } from '../providers';
 import { discover, placeOf } from '../providers/discovery';
 import type { IncidentContext } from '../providers/types';
-import { awsConfig, iam, leakedKey, scratchDir, startWorker, uniqueQueue, useTemporal } from './support/env';
-import { incidentContext, keysOf, leakInput, report } from './support/fixtures';
-import { spawnWorker } from './support/worker-child';
+import { awsConfig, iam, leakedKey, scratchDir, useTemporal } from './support/env';
+import { incidentContext, keysOf, leakWithCrash } from './support/fixtures';
 
 // AWS Lambda on moto: the function's environment as the store (only the consumer's variables change),
 // publishing a version and moving the alias as its deploy. A worker is killed right after the redeploy
@@ -61,27 +59,17 @@ credentials:
     owner: ${leak.user}
     consumers: [{ name: billing-fn, store: fn, key: ${fn}, field: json, deploy: fn-live }]
 `;
-  const taskQueue = uniqueQueue('lambda');
-  const dataDir = scratchDir('lambda');
-  const doomed = await spawnWorker({ taskQueue, inventory, dataDir, crashAfter: 'redeploy' });
-  const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
-  await doomed.exited;
-  const worker = await startWorker({ taskQueue, inventory, dataDir });
-  try {
-    const s: IncidentState = await client.workflow.getHandle(incidentId).result();
-    expect(s.status).toBe('completed');
-    const [newKey] = await keysOf(leak.user);
-    const vars = await env(fn);
-    expect(vars).toMatchObject({ AWS_ACCESS_KEY_ID: newKey!.id, LOG_LEVEL: 'info' });
-    expect(vars?.AWS_SECRET_ACCESS_KEY).not.toBe(leak.secret);
-    const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: fn }))).Versions!.filter((v) => v.Version !== '$LATEST');
-    const mine = versions.filter((v) => v.Description === `leakstop ${incidentId} billing-fn`);
-    expect(mine).toHaveLength(1);
-    expect((await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: 'live' }))).FunctionVersion).toBe(mine[0]!.Version);
-    expect(s.deploys).toEqual([expect.objectContaining({ consumer: 'billing-fn', status: 'succeeded', detail: `alias live → version ${mine[0]!.Version}` })]);
-  } finally {
-    await worker.stop();
-  }
+  const { incidentId, state: s } = await leakWithCrash(client, { name: 'lambda', inventory, keyId: leak.keyId, crashAfter: 'redeploy' });
+  expect(s.status).toBe('completed');
+  const [newKey] = await keysOf(leak.user);
+  const vars = await env(fn);
+  expect(vars).toMatchObject({ AWS_ACCESS_KEY_ID: newKey!.id, LOG_LEVEL: 'info' });
+  expect(vars?.AWS_SECRET_ACCESS_KEY).not.toBe(leak.secret);
+  const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: fn }))).Versions!.filter((v) => v.Version !== '$LATEST');
+  const mine = versions.filter((v) => v.Description === `leakstop ${incidentId} billing-fn`);
+  expect(mine).toHaveLength(1);
+  expect((await lambda.send(new GetAliasCommand({ FunctionName: fn, Name: 'live' }))).FunctionVersion).toBe(mine[0]!.Version);
+  expect(s.deploys).toEqual([expect.objectContaining({ consumer: 'billing-fn', status: 'succeeded', detail: `alias live → version ${mine[0]!.Version}` })]);
 });
 
 test('discovery searches functions’ environments: a key found beside its secret makes the whole function the consumer', async () => {

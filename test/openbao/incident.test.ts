@@ -1,11 +1,9 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { IncidentState } from '../../domain/incident';
 import { DeployHookServer } from '../../worker/deploy-hook-server';
-import { leakedKey, scratchDir, startWorker, testEnv, uniqueQueue, useTemporal } from '../support/env';
-import { keysOf, leakInput, report } from '../support/fixtures';
-import { spawnWorker } from '../support/worker-child';
+import { leakedKey, testEnv, useTemporal } from '../support/env';
+import { keysOf, leakWithCrash } from '../support/fixtures';
 
 // A leaked AWS key whose consumers keep it in OpenBao: a worker dies right after writing the first
 // consumer's secret (before Temporal hears of it), another takes over, and each OpenBao secret ends
@@ -35,28 +33,18 @@ credentials:
       - { name: api, store: bao, key: "${leak.user}/api", field: json, deploy: api-hook }
       - { name: worker, store: bao, key: "${leak.user}/worker#AWS_SECRET_ACCESS_KEY", field: secretAccessKey }
 `;
-  const taskQueue = uniqueQueue('bao');
-  const dataDir = scratchDir('bao');
-  const doomed = await spawnWorker({ taskQueue, inventory, dataDir, crashAfter: 'updateEnvironment' });
-  const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
-  await doomed.exited;
-  const worker = await startWorker({ taskQueue, inventory, dataDir });
-  try {
-    const s: IncidentState = await client.workflow.getHandle(incidentId).result();
-    expect(s.status).toBe('completed');
-    const [newKey] = await keysOf(leak.user);
-    expect(newKey?.id).toBe(s.newCredential?.id);
-    const api = await bao('GET', `secret/data/${leak.user}/api`);
-    expect(api.data.data).toMatchObject({ AWS_ACCESS_KEY_ID: newKey!.id, LOG_LEVEL: 'info' });
-    expect(api.data.data.AWS_SECRET_ACCESS_KEY).not.toBe(leak.secret);
-    expect(api.data.metadata.version).toBe(2); // the leaked key's version, then the incident's one
-    const wk = await bao('GET', `secret/data/${leak.user}/worker`);
-    expect(wk.data.data.AWS_SECRET_ACCESS_KEY).toBe(api.data.data.AWS_SECRET_ACCESS_KEY);
-    expect(wk.data.metadata.version).toBe(1);
-    expect(s.storeWrites.map((w) => w.store)).toEqual(['bao', 'bao']);
-    expect([...hook.deploys.values()].filter((d) => d.idempotencyKey.startsWith(incidentId))).toHaveLength(1);
-    expect(readdirSync(path.join(dataDir, 'reports'))).toEqual([`${incidentId}.md`]);
-  } finally {
-    await worker.stop();
-  }
+  const { incidentId, state: s, dataDir } = await leakWithCrash(client, { name: 'bao', inventory, keyId: leak.keyId, crashAfter: 'updateEnvironment' });
+  expect(s.status).toBe('completed');
+  const [newKey] = await keysOf(leak.user);
+  expect(newKey?.id).toBe(s.newCredential?.id);
+  const api = await bao('GET', `secret/data/${leak.user}/api`);
+  expect(api.data.data).toMatchObject({ AWS_ACCESS_KEY_ID: newKey!.id, LOG_LEVEL: 'info' });
+  expect(api.data.data.AWS_SECRET_ACCESS_KEY).not.toBe(leak.secret);
+  expect(api.data.metadata.version).toBe(2); // the leaked key's version, then the incident's one
+  const wk = await bao('GET', `secret/data/${leak.user}/worker`);
+  expect(wk.data.data.AWS_SECRET_ACCESS_KEY).toBe(api.data.data.AWS_SECRET_ACCESS_KEY);
+  expect(wk.data.metadata.version).toBe(1);
+  expect(s.storeWrites.map((w) => w.store)).toEqual(['bao', 'bao']);
+  expect([...hook.deploys.values()].filter((d) => d.idempotencyKey.startsWith(incidentId))).toHaveLength(1);
+  expect(readdirSync(path.join(dataDir, 'reports'))).toEqual([`${incidentId}.md`]);
 });

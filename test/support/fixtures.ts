@@ -9,7 +9,8 @@ import type { Trust } from '../../domain/trust';
 import { reportLeak } from '../../triggers/incidents';
 import { sealerFor } from '../../worker/wiring';
 import { statusQuery } from '../../workflows/definitions';
-import { codecKeys, eventually, iam, testEnv } from './env';
+import { codecKeys, eventually, iam, scratchDir, startWorker, testEnv, uniqueQueue } from './env';
+import { spawnWorker } from './worker-child';
 
 /** The inventory most tests use: one Secrets Manager consumer that is redeployed, one SSM consumer. */
 export function standardInventory(o: { owner: string; tag: string; hookUrl: string; policy?: string }): string {
@@ -79,4 +80,22 @@ export async function thrown(f: () => Promise<unknown>): Promise<Error> {
     return err as Error;
   }
   throw new Error('expected an error, got none');
+}
+
+/**
+ * A leaked key reported to a worker process that dies right after `crashAfter`'s side effect (before
+ * Temporal hears of it); a new worker on the same data folder takes over. Returns the finished incident.
+ */
+export async function leakWithCrash(client: Client, o: { name: string; inventory: string; keyId: string; crashAfter: string }): Promise<{ incidentId: string; state: IncidentState; dataDir: string }> {
+  const taskQueue = uniqueQueue(o.name);
+  const dataDir = scratchDir(o.name);
+  const doomed = await spawnWorker({ taskQueue, inventory: o.inventory, dataDir, crashAfter: o.crashAfter });
+  const { incidentId } = await report(client, taskQueue, leakInput(o.keyId));
+  await doomed.exited;
+  const worker = await startWorker({ taskQueue, inventory: o.inventory, dataDir });
+  try {
+    return { incidentId, state: await client.workflow.getHandle(incidentId).result(), dataDir };
+  } finally {
+    await worker.stop();
+  }
 }
