@@ -3,11 +3,9 @@ import path from 'node:path';
 import { ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterHistoryCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Client } from '@temporalio/client';
-import type { IncidentState } from '../domain/incident';
 import { DeployHookServer } from '../worker/deploy-hook-server';
-import { awsConfig, leakedKey, scratchDir, startWorker, uniqueQueue, useTemporal } from './support/env';
-import { keysOf, leakInput, standardInventory, report } from './support/fixtures';
-import { spawnWorker } from './support/worker-child';
+import { awsConfig, leakedKey, scratchDir, uniqueQueue, useTemporal } from './support/env';
+import { crashThenTakeOver, inLanes, keysOf, leakInput, standardInventory } from './support/fixtures';
 
 // Crash points: a worker dies right after each activity's side effect (before Temporal hears of it),
 // a new worker takes over, and the incident still ends with every side effect exactly once.
@@ -27,16 +25,12 @@ async function crashAt(point: string): Promise<string[]> {
   const taskQueue = uniqueQueue('crashpoint');
   const dataDir = scratchDir('crashpoint');
   const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url, policy: POLICY[point] });
-  const doomed = await spawnWorker({ taskQueue, inventory, dataDir, crashAfter: point });
-  const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId));
-  const died = await Promise.race([doomed.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
-  await doomed.kill();
+  const { incidentId, reached, worker, state } = await crashThenTakeOver(client, { taskQueue, inventory, dataDir, crashAfter: point, input: leakInput(leak.keyId) });
   const problems: string[] = [];
-  if (!died) problems.push(`${point}: the worker never reached the crash point`);
+  if (!reached) problems.push(`${point}: the worker never reached the crash point`);
 
-  const worker = await startWorker({ taskQueue, inventory, dataDir });
   try {
-    const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+    const s = await state();
     const check = (ok: boolean, what: string) => ok || problems.push(`${point}: ${what}`);
     check(s.status === 'completed', `status ${s.status}`);
     const keys = (await keysOf(leak.user)).map((k) => k.id);
@@ -57,11 +51,6 @@ async function crashAt(point: string): Promise<string[]> {
 
 test(`a worker killed after each of ${POINTS.length} activities: every incident finishes with each side effect once`, async () => {
   const problems: string[] = [];
-  const queue = [...POINTS];
-  await Promise.all(
-    Array.from({ length: LANES }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) problems.push(...(await crashAt(p)));
-    }),
-  );
+  await inLanes(POINTS, LANES, async (p) => void problems.push(...(await crashAt(p))));
   expect(problems).toEqual([]);
 }, 300_000);

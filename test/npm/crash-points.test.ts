@@ -3,13 +3,11 @@ import path from 'node:path';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import { secretId } from '../../domain/fingerprint';
-import type { IncidentState } from '../../domain/incident';
 import { LocalFileVault } from '../../providers/local-vault/vault';
 import { keepSecret } from '../../triggers/keep-secret';
 import { DeployHookServer } from '../../worker/deploy-hook-server';
-import { awsConfig, scratchDir, startWorker, uniqueQueue, useTemporal } from '../support/env';
-import { report } from '../support/fixtures';
-import { spawnWorker } from '../support/worker-child';
+import { awsConfig, scratchDir, uniqueQueue, useTemporal } from '../support/env';
+import { crashThenTakeOver, inLanes } from '../support/fixtures';
 import { configurePassword, createToken, newAccount, registry, tokensOf, whoami } from './harness';
 
 // Crash points for npm tokens: a worker dies right after each activity's side effect (before Temporal
@@ -52,16 +50,13 @@ deployers:
 credentials:
   - { provider: npm-token, owner: ${account.user}, consumers: [{ name: publish, store: prod-sm, key: "${account.user}/npm", field: token, deploy: ci-hook }] }
 `;
-  const doomed = await spawnWorker({ taskQueue, inventory, dataDir, crashAfter: point });
-  const { incidentId } = await report(client, taskQueue, { provider: 'npm-token', credentialId: id, exposure: { source: 'cli', public: false }, requestedBy: 'test' });
-  const died = await Promise.race([doomed.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
-  await doomed.kill();
+  const input = { provider: 'npm-token', credentialId: id, exposure: { source: 'cli', public: false }, requestedBy: 'test' };
+  const { incidentId, reached, worker, state } = await crashThenTakeOver(client, { taskQueue, inventory, dataDir, crashAfter: point, input });
   const problems: string[] = [];
-  if (!died) problems.push(`${point}: the worker never reached the crash point`);
+  if (!reached) problems.push(`${point}: the worker never reached the crash point`);
 
-  const worker = await startWorker({ taskQueue, inventory, dataDir });
   try {
-    const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+    const s = await state();
     const check = (ok: boolean, what: string) => ok || problems.push(`${point}: ${what}`);
     check(s.status === 'completed', `status ${s.status}`);
     check(s.newCredential?.id !== undefined && s.newCredential.id !== secretId(leaked.token), 'no new credential');
@@ -86,11 +81,6 @@ credentials:
 
 test(`an npm token incident, its worker killed after each of ${POINTS.length} activities: every incident finishes with each side effect once`, async () => {
   const problems: string[] = [];
-  const queue = [...POINTS];
-  await Promise.all(
-    Array.from({ length: LANES }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) problems.push(...(await crashAt(p)));
-    }),
-  );
+  await inLanes(POINTS, LANES, async (p) => void problems.push(...(await crashAt(p))));
   expect(problems).toEqual([]);
 }, 300_000);

@@ -3,15 +3,13 @@ import path from 'node:path';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import { escapeIdentifier as ident } from 'pg';
-import type { IncidentState } from '../../domain/incident';
 import { LocalFileVault } from '../../providers/local-vault/vault';
 import { canonical } from '../../providers/postgres/connection-string';
 import { credentialIdOf } from '../../providers/postgres/kind';
 import { keepSecret } from '../../triggers/keep-secret';
 import { DeployHookServer } from '../../worker/deploy-hook-server';
-import { awsConfig, scratchDir, startWorker, uniqueQueue, useTemporal } from '../support/env';
-import { report } from '../support/fixtures';
-import { spawnWorker } from '../support/worker-child';
+import { awsConfig, scratchDir, uniqueQueue, useTemporal } from '../support/env';
+import { crashThenTakeOver, inLanes } from '../support/fixtures';
 import { accepted, APP_HOST, exportAdminPassword, makeRole, pgServer, postgresSection, roleCanLogin, superuser } from './harness';
 
 // Crash points, as test/crash-points.test.ts does for AWS: a worker dies right after each activity's side
@@ -63,20 +61,17 @@ deployers:
 credentials:
   - { provider: postgres, owner: "${r.role}@main", consumers: [{ name: api, store: prod-sm, key: "${key}", field: url, deploy: api-hook }] }
 ${postgresSection(mode === 'swap' ? { [r.role]: { regenerate: 'swap', swapWith: partner } } : {})}`;
-  const doomed = await spawnWorker({ taskQueue, inventory, dataDir, crashAfter: point });
   const credentialId = credentialIdOf(r.credential);
   // As the trigger does: the connection string in the worker's vault under the credential id, then a sealed report.
   await keepSecret(new LocalFileVault(path.join(dataDir, 'vault')), 'leaked', 'postgres', canonical(r.credential), credentialId);
-  const { incidentId } = await report(client, taskQueue, { provider: 'postgres', credentialId, exposure: { source: 'cli', public: false }, requestedBy: 'test' });
-  const died = await Promise.race([doomed.exited.then(() => true), new Promise((done) => setTimeout(() => done(false), 30_000))]);
-  await doomed.kill();
+  const input = { provider: 'postgres', credentialId, exposure: { source: 'cli', public: false }, requestedBy: 'test' };
+  const { incidentId, reached, worker, state } = await crashThenTakeOver(client, { taskQueue, inventory, dataDir, crashAfter: point, input });
   const problems: string[] = [];
-  if (!died) problems.push(`${name}: the worker never reached the crash point`);
+  if (!reached) problems.push(`${name}: the worker never reached the crash point`);
 
-  const worker = await startWorker({ taskQueue, inventory, dataDir });
   const sm = new SecretsManagerClient(awsConfig());
   try {
-    const s: IncidentState = await client.workflow.getHandle(incidentId).result();
+    const s = await state();
     const check = (ok: boolean, what: string) => ok || problems.push(`${name}: ${what}`);
     check(s.status === 'completed', `status ${s.status} (${s.actions.filter((a) => a.outcome !== 'done').map((a) => `${a.phase}: ${a.detail}`).join('; ')})`);
     const versions = await sm.send(new ListSecretVersionIdsCommand({ SecretId: key }));
@@ -115,11 +110,6 @@ ${postgresSection(mode === 'swap' ? { [r.role]: { regenerate: 'swap', swapWith: 
 
 test(`a worker killed after each of ${POINTS.length} activities of PostgreSQL incidents: every incident finishes with each side effect once`, async () => {
   const problems: string[] = [];
-  const queue = [...POINTS];
-  await Promise.all(
-    Array.from({ length: LANES }, async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) problems.push(...(await crashAt(...p)));
-    }),
-  );
+  await inLanes(POINTS, LANES, async (p) => void problems.push(...(await crashAt(...p))));
   expect(problems).toEqual([]);
 }, 300_000);

@@ -83,19 +83,35 @@ export async function thrown(f: () => Promise<unknown>): Promise<Error> {
 }
 
 /**
- * A leaked key reported to a worker process that dies right after `crashAfter`'s side effect (before
- * Temporal hears of it); a new worker on the same data folder takes over. Returns the finished incident.
+ * A crash point: a worker process that dies right after `crashAfter`'s side effect (before Temporal hears
+ * of it) gets the report; once it is dead (or after 30 s, `reached: false`), a new worker on the same
+ * data folder takes over. The caller checks the finished incident, then stops `worker`.
  */
+export async function crashThenTakeOver(client: Client, o: { taskQueue: string; inventory: string; dataDir: string; crashAfter: string; input: unknown }) {
+  const doomed = await spawnWorker({ taskQueue: o.taskQueue, inventory: o.inventory, dataDir: o.dataDir, crashAfter: o.crashAfter });
+  const { incidentId } = await report(client, o.taskQueue, o.input);
+  const reached = await Promise.race([doomed.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
+  await doomed.kill();
+  const worker = await startWorker({ taskQueue: o.taskQueue, inventory: o.inventory, dataDir: o.dataDir });
+  return { incidentId, reached, worker, state: () => client.workflow.getHandle(incidentId).result() as Promise<IncidentState> };
+}
+
+/** Runs `each` over `items`, `lanes` at a time (crash scenarios each wait out an activity timeout). */
+export async function inLanes<T>(items: readonly T[], lanes: number, each: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: lanes }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await each(item);
+  }));
+}
+
+/** A leaked AWS key through a crash point (crashThenTakeOver); fails when the worker never reached it. */
 export async function leakWithCrash(client: Client, o: { name: string; inventory: string; keyId: string; crashAfter: string }): Promise<{ incidentId: string; state: IncidentState; dataDir: string }> {
-  const taskQueue = uniqueQueue(o.name);
   const dataDir = scratchDir(o.name);
-  const doomed = await spawnWorker({ taskQueue, inventory: o.inventory, dataDir, crashAfter: o.crashAfter });
-  const { incidentId } = await report(client, taskQueue, leakInput(o.keyId));
-  await doomed.exited;
-  const worker = await startWorker({ taskQueue, inventory: o.inventory, dataDir });
+  const run = await crashThenTakeOver(client, { taskQueue: uniqueQueue(o.name), inventory: o.inventory, dataDir, crashAfter: o.crashAfter, input: leakInput(o.keyId) });
   try {
-    return { incidentId, state: await client.workflow.getHandle(incidentId).result(), dataDir };
+    if (!run.reached) throw new Error(`the worker never reached the crash point ${o.crashAfter}`);
+    return { incidentId: run.incidentId, state: await run.state(), dataDir };
   } finally {
-    await worker.stop();
+    await run.worker.stop();
   }
 }
