@@ -9,7 +9,7 @@ import { leakstopDataConverter } from '../worker/data-converter';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import type { Trust } from '../domain/trust';
 import { approveUpdate, decideUpdate, statusQuery, tightenUpdate } from '../workflows/definitions';
-import { awsConfig, codecKeys, controlFor, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { awsConfig, codecKeys, controlFor, eventually, leakedKey, RecordingNotifier, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { leakInput, standardInventory, waitForState, report } from './support/fixtures';
 import { FakeGitHub } from './github/server';
@@ -17,6 +17,8 @@ import { classicToken } from './github/tokens';
 import { LocalFileVault } from '../providers/local-vault/vault';
 import { keepSecret } from '../triggers/keep-secret';
 import type { IncidentState } from '../domain/incident';
+import type { Notifier } from '../providers/types';
+import type { Pending } from '../workflows/identification-api';
 
 // The determinism guard. Histories recorded by earlier versions (test/histories/*.json, payloads
 // decoded: they hold no secret, the canary proves it) must replay against the current workflow code,
@@ -43,7 +45,7 @@ describe('fresh incidents replay', () => {
   const github = new FakeGitHub();
   useTemporal((c) => (client = c), hook, github);
 
-  const scenarios: Record<string, { policy?: string; hookPath?: string; trust?: Trust; person?: (id: string) => Promise<void> }> = {
+  const scenarios: Record<string, { policy?: string; hookPath?: string; trust?: Trust; notifier?: Notifier; person?: (id: string) => Promise<void> }> = {
     'immediate-completed': {},
     'after-rotation-completed': { policy: '{ contain: after-rotation }' },
     'deploy-failed-then-skipped': {
@@ -70,25 +72,32 @@ describe('fresh incidents replay', () => {
       },
     },
     // A plain report held at containment, joined by an authoritative one (lifts the hold), tightened at revoke.
-    'held-joined-tightened': {
+    'held-joined-tightened': { trust: 'reported', person: heldJoinedTightened },
+    // The same with a notifier slow to say "contain started": containment's and the blast radius's
+    // notifications would finish in the other order than they were asked for, and a replay would resume
+    // the two branches in the order asked (local-activities-in-turn).
+    'slow-notifier-in-turn': {
       trust: 'reported',
-      person: async (id) => {
-        const handle = client.workflow.getHandle(id);
-        await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'contain'));
-        await handle.executeUpdate(tightenUpdate, { args: [{ approvals: ['revoke'], by: 'replay' }] });
-        const { credentialId } = (await handle.query(statusQuery)).input;
-        await report(client, (await handle.describe()).taskQueue, leakInput(credentialId, { exposure: { source: 'aws-health', public: true } }));
-        await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'revoke'));
-        await handle.executeUpdate(approveUpdate, { args: [{ phase: 'revoke', by: 'replay' }] });
-      },
+      notifier: { notify: async (e) => void (e.phase === 'contain' && e.kind === 'started' && (await new Promise((r) => setTimeout(r, 300)))) },
+      person: heldJoinedTightened,
     },
   };
+
+  async function heldJoinedTightened(id: string): Promise<void> {
+    const handle = client.workflow.getHandle(id);
+    await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'contain'));
+    await handle.executeUpdate(tightenUpdate, { args: [{ approvals: ['revoke'], by: 'replay' }] });
+    const { credentialId } = (await handle.query(statusQuery)).input;
+    await report(client, (await handle.describe()).taskQueue, leakInput(credentialId, { exposure: { source: 'aws-health', public: true } }));
+    await waitForState(client, id, (s) => s.waiting.some((w) => w.phase === 'revoke'));
+    await handle.executeUpdate(approveUpdate, { args: [{ phase: 'revoke', by: 'replay' }] });
+  }
 
   test.each(Object.keys(scenarios))('%s', async (name) => {
     const sc = scenarios[name]!;
     const leak = await leakedKey('replay');
     const taskQueue = uniqueQueue('replay');
-    const worker = await startWorker({ taskQueue, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: `${hook.url}${sc.hookPath ?? ''}`, policy: sc.policy }) });
+    const worker = await startWorker({ taskQueue, notifier: sc.notifier, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: `${hook.url}${sc.hookPath ?? ''}`, policy: sc.policy }) });
     try {
       const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId), sc.trust);
       // Status queries from the first moment, as a watching person's tools send them: a query can end the
@@ -152,6 +161,35 @@ describe('discovery during an incident replays', () => {
       expect(s.status).toBe('completed');
       expect(s.discovered?.added?.names).toEqual([`discovered-prod-sm-${leak.user}-legacy`]);
       await replayAndKeep('discovered-added-after-asking', incidentId);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('identification replays', () => {
+  const hook = new DeployHookServer();
+  useTemporal((c) => (client = c), hook);
+
+  // The patched path (local-activities-in-turn): the identify update's check and the escalations'
+  // notifications are local activities taken one at a time. They can overlap only when an escalation's
+  // timer and the update land in one workflow task (an update is not delivered while a local activity
+  // holds the task open), which a test cannot arrange; this history records the path with an escalation.
+  test('identified-after-escalation', async () => {
+    const leak = await leakedKey('replay-ident');
+    const taskQueue = uniqueQueue('replay-ident');
+    const control = controlFor(client, taskQueue);
+    const notifier = new RecordingNotifier();
+    const worker = await startWorker({ taskQueue, notifier, inventory: standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }), report: (i) => control.report(i) });
+    try {
+      const pending = { exposure: { source: 'gitguardian' as const, public: true }, requestedBy: 'gitguardian:webhook', reason: 'no inventory match', escalateAfter: '1s' };
+      const { pendingId } = await control.awaitIdentification(`replay-${leak.user}`, pending);
+      await eventually(async () => notifier.events.some((e) => e.incidentId === pendingId && e.message.startsWith('ESCALATION')) || undefined, 30_000, 'an escalation');
+      await control.identify(pendingId, { provider: 'aws-iam', credentialId: leak.keyId, by: 'replay' });
+      const done: Pending = await client.workflow.getHandle(pendingId).result();
+      expect(done).toMatchObject({ status: 'identified', identifiedBy: 'replay', incidentId: expect.stringMatching(/^leak-aws-/) });
+      await client.workflow.getHandle(done.incidentId!).terminate('the replay test needs only the identification');
+      await replayAndKeep('identified-after-escalation', pendingId);
     } finally {
       await worker.stop();
     }

@@ -2,6 +2,7 @@ import { ApplicationFailure, condition, patched, proxyActivities, proxyLocalActi
 import type { createActivities } from '../activities';
 import { durationMs } from '../domain/duration';
 import { formatIssues } from '../domain/issues';
+import { InTurn, LOCAL_ACTIVITIES_IN_TURN } from './in-turn';
 import { identifyUpdate, pendingQuery, type IdentifyRequest, type Pending } from './identification-api';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -20,6 +21,8 @@ export async function identificationWorkflow(raw: unknown): Promise<Pending> {
   const parsed = schemas().PendingLeakSchema.safeParse(raw);
   if (!parsed.success) throw ApplicationFailure.create({ type: 'ValidationError', nonRetryable: true, message: `pending leak is invalid:\n${formatIssues(parsed.error)}` });
   const p = parsed.data;
+  // The identify update's check and the escalations' notifications are both local activities.
+  const local = new InTurn(patched(LOCAL_ACTIVITIES_IN_TURN));
   const state: Pending = { status: 'needs identification', exposure: p.exposure, reason: p.reason, since: new Date().toISOString() };
   let request: IdentifyRequest | undefined;
   const incidentInput = (r: IdentifyRequest) => ({ provider: r.provider, credentialId: r.credentialId, exposure: p.exposure, requestedBy: r.by });
@@ -31,7 +34,7 @@ export async function identificationWorkflow(raw: unknown): Promise<Pending> {
       // The credential kinds are the provider modules', which the workflow sandbox does not load: a local
       // activity checks the named credential (2026-11, after 0.1.0; older histories never ran it).
       if (patched(CHECKED_BY_WORKER)) {
-        const check = await checkIdentification(incidentInput(r));
+        const check = await local.run(() => checkIdentification(incidentInput(r)));
         if (!check.ok) throw ApplicationFailure.create({ type: 'ValidationError', nonRetryable: true, message: check.message.replace(/^incident input is invalid:\n/, '') });
       }
       if (request) throw ApplicationFailure.create({ type: 'ValidationError', nonRetryable: true, message: 'already identified' });
@@ -47,13 +50,13 @@ export async function identificationWorkflow(raw: unknown): Promise<Pending> {
   );
 
   const tell = (message: string, kind: 'waiting' | 'done') =>
-    notify({
+    local.run(() => notify({
       incidentId: workflowInfo().workflowId,
       phase: 'triage',
       kind,
       message,
       snapshot: { status: 'waiting', phase: 'triage', provider: 'unknown', credential: 'unidentified', severity: p.exposure.public ? 'critical' : 'high', waiting: [] },
-    }).catch(() => undefined);
+    })).catch(() => undefined);
 
   await tell(`needs identification: ${p.reason}. Name the credential: leakstop incident identify ${workflowInfo().workflowId} --credential <id> --by <you>`, 'waiting');
   for (let round = 1; !(await condition(() => request !== undefined, durationMs(p.escalateAfter))); round++) {

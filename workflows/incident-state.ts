@@ -17,6 +17,7 @@ import type { ActionResult, NewCredential } from '../domain/results';
 import type { Report } from '../domain/incident-input';
 import { PHASES, type Phase } from '../domain/phases';
 import type { Origin } from '../domain/trust';
+import { InTurn } from './in-turn';
 import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, noteSignal, reportSignal, SA, statusQuery, tightenUpdate } from './definitions';
 
 // The machinery under the runbook: state, timeline, approval gates, and the rule that a step which
@@ -45,7 +46,8 @@ export class Incident {
   madeHandle?: string;
   readonly scope = new CancellationScope();
 
-  constructor(readonly state: IncidentState) {}
+  /** Local activities (notifications, report checks) one at a time: workflows/in-turn.ts. */
+  constructor(readonly state: IncidentState, readonly local: InTurn = new InTurn(false)) {}
 
   listen(): void {
     const s = this.state;
@@ -201,7 +203,8 @@ export class Incident {
   async tell(phase: string, kind: 'started' | 'progress' | 'done' | 'failed' | 'waiting' | 'finished', message: string) {
     const s = this.state;
     // A notifier that is down (Slack outage) must not stop the runbook: the failure goes on the timeline.
-    await notify({
+    // What the notification says is taken now, while it may wait its turn behind another local activity.
+    const event = {
       incidentId: s.incidentId,
       phase,
       kind,
@@ -213,13 +216,14 @@ export class Incident {
         credential: redactId(s.input.credentialId),
         owner: s.identification?.owner,
         severity: severityOf(s.input),
-        waiting: s.waiting,
+        waiting: [...s.waiting],
         postMortemUrl: s.postMortem?.url,
         source: s.input.exposure.source,
         startedAt: s.startedAt,
         ...(s.timeToContainMs !== undefined ? { timeToContainMs: s.timeToContainMs } : {}),
       },
-    }).catch((err) => {
+    };
+    await this.local.run(() => notify(event)).catch((err) => {
       if (isCancellation(err)) throw err;
       this.log(phase as Phase, `notification failed: ${failureMessage(err)}`);
     });

@@ -19,6 +19,7 @@ import type { ResolvedConsumer } from '../domain/schemas';
 import type { Origin } from '../domain/trust';
 import { SA } from './definitions';
 import { failureMessage, Incident, IncidentAborted, SKIPPED } from './incident-state';
+import { InTurn, LOCAL_ACTIVITIES_IN_TURN } from './in-turn';
 
 export * from './definitions';
 
@@ -66,6 +67,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
   const forgetNewAlways = patched(FORGET_NEW_ALWAYS);
   const cancelEndsLikeAbort = patched(CANCEL_ENDS_LIKE_ABORT);
   const discoverConsumers = patched(DISCOVER_CONSUMERS);
+  const localInTurn = new InTurn(patched(LOCAL_ACTIVITIES_IN_TURN));
   const checked = await workerLocal.validateIncidentInput({ raw: rawInput, workflowId: workflowInfo().workflowId });
   if (!checked.ok) {
     // Started by hand (Temporal UI) with bad input: fail at once, naming each field.
@@ -88,7 +90,7 @@ export async function incidentWorkflow(rawInput: unknown): Promise<IncidentState
     actions: [],
     timeline: [],
     waiting: [],
-  });
+  }, localInTurn);
   incident.listen();
   void joinReports(incident);
   upsertSearchAttributes([
@@ -289,7 +291,7 @@ async function joinReports(incident: Incident): Promise<void> {
     // Cancelled with the workflow: the incident's ending is the runbook's business, not this loop's.
     if (!(await condition(() => incident.inbox.length > 0).then(() => true, (err) => (isCancellation(err) ? false : Promise.reject(err))))) return;
     const raw = incident.inbox.shift()!;
-    const { report, origin, droppedAlert } = await workerLocal.checkReport({ provider: s.input.provider, credentialId: s.input.credentialId, report: raw });
+    const { report, origin, droppedAlert } = await incident.local.run(() => workerLocal.checkReport({ provider: s.input.provider, credentialId: s.input.credentialId, report: raw }));
     incident.addReport(report);
     const where = report.exposure.url ? ` (${report.exposure.url})` : '';
     incident.log('incident', `reported again via ${report.exposure.source}${where}${origin.sealed ? '' : ' (unsealed)'}`, report.requestedBy);
