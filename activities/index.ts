@@ -3,7 +3,9 @@ import type { ProviderKind } from '../domain/credential';
 import type { IncidentState } from '../domain/incident';
 import { planFor, type Plan } from '../domain/inventory';
 import { renderPostMortem } from '../domain/report';
+import { renderRotationRecord, rotatingEntries, type RotationFacts } from '../domain/rotation';
 import type { ActionResult, DeployHandle, Identification, NewCredential } from '../domain/results';
+import { PolicySchema, type Policy } from '../domain/incident-input';
 import { redact } from '../domain/redact';
 import { checkIncidentInput, type Checked } from '../domain/issues';
 import type { ParsedIncidentInput, Report } from '../domain/incident-input';
@@ -30,6 +32,11 @@ export interface ActivityDeps {
   report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
   /** Counts what people on call watch (worker/metrics.ts), when the process exports metrics. */
   metrics?: { onEvent(e: IncidentEvent): void; onDeploy(deployer: string, result: string, seconds: number): void };
+  /**
+   * Stops a scheduled rotation of a credential that has just been reported leaked (worker/rotations.ts):
+   * the incident takes over. Returns the rotation runs it stopped.
+   */
+  rotations?: { yieldTo(leak: { provider: ProviderKind; owner: string; credentialId: string; incidentId: string }): Promise<string[]> };
   /** Closes scanner alerts once their credential is revoked (GitHub secret scanning), when configured. */
   alerts?: { resolveAlert(repository: string, number: number, comment: string): Promise<ActionResult> };
 }
@@ -91,15 +98,21 @@ export function createActivities(deps: ActivityDeps) {
       const credential = registry.credential(provider);
       const identification = await credential.identify(cred);
       const plan = planFor(deps.inventory, provider, identification.owner, cred.id, origin);
-      if (plan.policy.contain !== 'immediate' || plan.policy.approvals.includes('contain')) return { identification, plan };
-      try {
-        const result = await credential.contain(cred, identification.owner, { ...incident, policy: plan.policy }, identification);
-        // A person contains it (the guided runbook): the workflow's contain step shows them how.
-        if ('manual' in result) return { identification, plan };
-        return { identification, plan, containment: { ...result, at: new Date().toISOString() } };
-      } catch (err) {
-        return { identification, plan, containmentFailed: redact(err instanceof Error ? err.message : String(err)) };
-      }
+      const contained = await (async (): Promise<FirstResponse> => {
+        if (plan.policy.contain !== 'immediate' || plan.policy.approvals.includes('contain')) return { identification, plan };
+        try {
+          const result = await credential.contain(cred, identification.owner, { ...incident, policy: plan.policy }, identification);
+          // A person contains it (the guided runbook): the workflow's contain step shows them how.
+          if ('manual' in result) return { identification, plan };
+          return { identification, plan, containment: { ...result, at: new Date().toISOString() } };
+        } catch (err) {
+          return { identification, plan, containmentFailed: redact(err instanceof Error ? err.message : String(err)) };
+        }
+      })();
+      // Containment first; then a scheduled rotation of the same credential stops, so that the incident
+      // alone makes the new credential (a retry finds the rotation already stopped).
+      const stopped = await deps.rotations?.yieldTo({ provider, owner: identification.owner, credentialId: cred.id, incidentId: incident.incidentId });
+      return stopped?.length ? { ...contained, stoppedRotations: stopped } : contained;
     },
 
     /**
@@ -201,6 +214,32 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
+    /**
+     * What a scheduled rotation replaces, from the inventory as this worker has it: the entry named by
+     * `key`, its consumers, the policy (the entry's, with the rotation's own approvals), and the credential
+     * in use now: the entry's credentialId, or the owner's active key the provider lists (the oldest when
+     * there are two).
+     */
+    async planRotation({ key }: { key: string }): Promise<RotationPlan> {
+      const found = rotatingEntries(deps.inventory).find((r) => r.key === key);
+      if (!found) throw new PermanentError(`the inventory has no rotating credential named "${key}" (any more): remove its schedule or add the entry back`, 'not-found');
+      const { entry } = found;
+      const base = PolicySchema.parse({ ...deps.inventory.policy, ...entry.policy });
+      const policy: Policy = { ...base, contain: 'after-rotation', approvals: entry.rotation?.approvals ?? [] };
+      const consumers = entry.consumers.map((c) => ({ ...c, storeSpec: deps.inventory.stores[c.store]!, deployerSpec: c.deploy ? deps.inventory.deployers[c.deploy] : undefined }));
+      const plan = { provider: entry.provider, policy, consumers, ...(entry.rotation?.window ? { window: entry.rotation.window } : {}) };
+      if (entry.credentialId) return { ...plan, credentialId: entry.credentialId, owner: entry.owner ?? (await registry.credential(entry.provider).identify({ id: entry.credentialId, secretHandle: leakedHandle(entry.provider, entry.credentialId) })).owner };
+      const credential = registry.credential(entry.provider);
+      if (!credential.list) return { ...plan, owner: entry.owner!, nothing: `${entry.provider} cannot list ${entry.owner}'s credentials: give the entry a credentialId` };
+      const active = (await credential.list(entry.owner)).filter((c) => c.owner === entry.owner && c.status === 'active').sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
+      if (active.length === 0) return { ...plan, owner: entry.owner!, nothing: `${entry.owner} has no active credential to rotate` };
+      return { ...plan, owner: entry.owner!, credentialId: active[0]!.id };
+    },
+
+    async writeRotationRecord({ name, state }: { name: string; state: IncidentState & { rotation: RotationFacts } }) {
+      return deps.postMortems.open(name, renderRotationRecord(state));
+    },
+
     async writePostMortem(state: IncidentState) {
       const facts = state.blastRadius?.facts;
       const blastRadius = facts ? catalog.credential(state.input.provider).renderBlastRadius(facts) : [];
@@ -211,9 +250,22 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
+export interface RotationPlan {
+  provider: ProviderKind;
+  owner: string;
+  /** The credential in use now; absent when there is nothing to rotate (`nothing` says why). */
+  credentialId?: string;
+  nothing?: string;
+  policy: Policy;
+  consumers: ResolvedConsumer[];
+  window?: RotationFacts['window'];
+}
+
 export interface FirstResponse {
   identification: Identification;
   plan: Plan;
+  /** Scheduled rotations of this credential that were running and stopped for the incident. */
+  stoppedRotations?: string[];
   /** Set when the first response contained the credential; `at` is when, by the worker's clock. */
   containment?: ActionResult & { at: string };
   /** Why containing failed in the first response (redacted); the contain step then takes over. */

@@ -34,14 +34,15 @@ export const TRUST_LEVELS = ['authoritative', 'reported'] as const;
 export type Trust = (typeof TRUST_LEVELS)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export const SOURCES = ['manual', 'cli', 'temporal-ui', 'slack', 'github-secret-scanning', 'gitguardian', 'generic', 'trufflehog', 'aws-health'] as const;
+/** Where a run came from. `schedule` is a scheduled rotation's (no leak): no report may claim it. */
+export const SOURCES = ['manual', 'cli', 'temporal-ui', 'slack', 'github-secret-scanning', 'gitguardian', 'generic', 'trufflehog', 'aws-health', 'schedule'] as const;
 
 // Every string a sender can set is bounded, so that no report can grow an incident's state (which
 // lives in workflow history, under Temporal's payload limit) without limit.
 const bounded = (max: number) => z.string().min(1).max(max, `must be at most ${max} characters`);
 
 export const ExposureSchema = z.strictObject({
-  source: z.enum(SOURCES),
+  source: z.enum(SOURCES).refine((v): boolean => v !== 'schedule', 'schedule is for scheduled rotations, not for reports of a leak'),
   /** Where it leaked, as people would look for it: a URL to a commit, a log, a paste. */
   url: z.url().max(2048, 'must be at most 2048 characters').optional(),
   repository: bounded(200).optional(),

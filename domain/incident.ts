@@ -1,3 +1,4 @@
+import type { RotationFacts } from './rotation';
 import type { Phase, ParsedIncidentInput, Policy, Report, ResolvedConsumer } from './schemas';
 import type { Origin } from './trust';
 import type {
@@ -78,6 +79,8 @@ export interface IncidentState {
   waiting: Waiting[];
   /** Milliseconds from the incident's start to the key being contained. */
   timeToContainMs?: number;
+  /** A scheduled rotation's own facts (workflows/rotation.ts); absent for a leak. */
+  rotation?: RotationFacts;
 }
 
 export interface DecisionRequest {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema, PolicyOverridesSchema, PolicySchema, SOURCES, type Policy, type PolicyOverrides } from './incident-input';
+import { RotateEverySchema, RotationSettingsSchema, rotationKey, type RotationSettings } from './rotation';
 
 // The schema is the type: every shape that crosses a boundary (trigger → workflow, config file → worker)
 // is declared once and inferred with z.infer. The incident input lives in domain/incident-input.ts.
@@ -51,6 +52,8 @@ export const HygieneSchema = z.strictObject({
   expiryWarning: Days.default('14d'),
   /** Run the audit on a Temporal Schedule this often (`24h`); without it, only `leakstop audit` runs it. */
   every: DurationSchema.optional(),
+  /** Rotate every credential entry this often (`90d`) unless the entry says otherwise (its `rotateEvery`). */
+  rotateEvery: RotateEverySchema.optional(),
 });
 export type HygieneConfig = z.infer<typeof HygieneSchema>;
 
@@ -80,12 +83,18 @@ export interface Consumer {
 }
 
 export interface CredentialEntry {
+  /** Names the entry's rotation schedule (default `<provider>-<owner or credentialId>`). */
+  name?: string;
   provider: string;
   /** Match by owner (an IAM user, a token's login): survives rotation, unlike the credential's id. */
   owner?: string;
   credentialId?: string;
   consumers: Consumer[];
   policy?: PolicyOverrides;
+  /** Replace the credential on a Temporal Schedule this often (`30d`), zero downtime (workflows/rotation.ts). */
+  rotateEvery?: string;
+  /** When a scheduled rotation may run, and which of its phases wait for an approver. */
+  rotation?: RotationSettings;
 }
 
 export interface Inventory {
@@ -112,11 +121,14 @@ export function inventorySchema(k: InventoryKinds): z.ZodType<Inventory> {
   });
   const CredentialEntrySchema = z
     .strictObject({
+      name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,59}$/, 'must be lower-case letters, digits and dashes (at most 60)').optional(),
       provider: z.enum(k.credentialKinds, { error: `must be one of: ${k.credentialKinds.join(', ')}` }),
       owner: z.string().min(1).optional(),
       credentialId: z.string().min(1).optional(),
       consumers: z.array(ConsumerSchema).default([]),
       policy: PolicyOverridesSchema.optional(),
+      rotateEvery: RotateEverySchema.optional(),
+      rotation: RotationSettingsSchema.optional(),
     })
     .refine((c) => c.owner || c.credentialId, { message: 'needs an owner or a credentialId to match' });
 
@@ -138,6 +150,15 @@ export function inventorySchema(k: InventoryKinds): z.ZodType<Inventory> {
       for (const source of Object.keys(inv.discovery.sources)) {
         if (!(source in inv.stores)) ctx.addIssue({ code: 'custom', path: ['discovery', 'sources', source], message: `unknown store "${source}" (defined: ${known(inv.stores)})` });
       }
+      // Each rotating entry has its own schedule, named by its rotation key.
+      const keys = new Map<string, number>();
+      inv.credentials.forEach((cred, ci) => {
+        if (!(cred.rotateEvery ?? inv.hygiene.rotateEvery)) return;
+        const key = rotationKey(cred);
+        const first = keys.get(key);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['credentials', ci, 'name'], message: `rotates under the same name as credentials[${first}] ("${key}"): give one a name` });
+        else keys.set(key, ci);
+      });
       inv.credentials.forEach((cred, ci) =>
         cred.consumers.forEach((consumer, ki) => {
           if (!(consumer.store in inv.stores)) {

@@ -56,8 +56,11 @@ export interface CredentialProvider {
   revoke(cred: LeakedCredential, owner: string, ctx: IncidentContext): Promise<ActionResult | ManualStep>;
   /** When the incident ends: delete what the provider kept about the leaked credential (its leaked secret is deleted for it). */
   forget?(cred: LeakedCredential): Promise<void>;
-  /** Every credential of this kind the provider can see, with age and last use, for the hygiene audit. */
-  list?(): Promise<ListedCredential[]>;
+  /**
+   * Every credential of this kind the provider can see, with age and last use, for the hygiene audit;
+   * with an owner, only that owner's (a scheduled rotation looks for the one in use).
+   */
+  list?(owner?: string): Promise<ListedCredential[]>;
 }
 
 /**

@@ -167,6 +167,30 @@ describe('discovery during an incident replays', () => {
   });
 });
 
+describe('a scheduled rotation replays', () => {
+  const hook = new DeployHookServer();
+  useTemporal((c) => (client = c), hook);
+
+  // The rotation workflow (no leak): regenerate, write, redeploy, verify, an approver at revoke, the record.
+  test('rotation-approved', async () => {
+    const leak = await leakedKey('replay-rot');
+    const taskQueue = uniqueQueue('replay-rot');
+    const inventory = standardInventory({ owner: leak.user, tag: leak.user, hookUrl: hook.url }).replace(`owner: ${leak.user}\n`, `owner: ${leak.user}\n    rotateEvery: 30d\n    rotation: { approvals: [revoke] }\n`);
+    const worker = await startWorker({ taskQueue, inventory });
+    try {
+      const run = await client.workflow.start('rotationWorkflow', { taskQueue, workflowId: `rotation-${taskQueue}`, args: [{ credential: `aws-iam-${leak.user}` }] });
+      await waitForState(client, run.workflowId, (st) => st.waiting.some((w) => w.phase === 'revoke'));
+      await run.executeUpdate(approveUpdate, { args: [{ phase: 'revoke', by: 'replay' }] });
+      const s: IncidentState = await run.result();
+      expect(s.status).toBe('completed');
+      expect(s.revocation?.changed).toBe(true);
+      await replayAndKeep('rotation-approved', run.workflowId);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
 describe('identification replays', () => {
   const hook = new DeployHookServer();
   useTemporal((c) => (client = c), hook);

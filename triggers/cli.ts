@@ -19,6 +19,8 @@ import { guidedKind } from '../providers/guided/kind';
 import { catalog } from '../providers';
 import { discover, draftInventory, NO_VAULT, ownersOf } from '../providers/discovery';
 import { runAudit } from '../providers/audit';
+import { rotatingEntries } from '../domain/rotation';
+import { rotationScheduleId } from '../worker/schedules';
 
 const USAGE = `leakstop incident <command>
 
@@ -49,6 +51,11 @@ leakstop audit [--out FILE]
           key hygiene: every credential the providers can list (AWS: every IAM user's keys), held
           against the inventory's hygiene rules (maxAge, unusedFor, expiryWarning): a Markdown
           report with a chart of key ages (FILE, or standard output) and a one-line summary
+
+leakstop rotation list | trigger NAME | pause NAME [--reason TEXT] | unpause NAME [--reason TEXT]
+          scheduled rotations (the inventory's rotateEvery): the schedules and their next run; run one
+          now; hold or release one (a change freeze). A running rotation is driven like an incident:
+          leakstop incident status|approve|done|abort <rotation run id>
 
 leakstop fingerprint FILE
           the fingerprint (sha256:<16 hex>) of the secret in FILE, for the inventory's
@@ -86,6 +93,7 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
   if (group === 'fingerprint' && command && !o.help) return fingerprintOf(command, out);
   if (group === 'inventory' && command === 'discover' && !o.help) return discoverInventory(o.out, out);
   if (group === 'audit' && !o.help) return auditKeys(o.out, out);
+  if (group === 'rotation' && command && !o.help) return rotation(command, id, o.reason, out);
   if (o.help || group !== 'incident' || !command) {
     out(USAGE);
     return o.help ? 0 : 2;
@@ -252,6 +260,41 @@ async function discoverInventory(file: string | undefined, out: (s: string) => v
 }
 
 /** `leakstop audit`: what the providers list, against the inventory's hygiene rules, now. */
+/** The inventory's rotation schedules: list, trigger now, pause, unpause (worker/schedules.ts makes them). */
+async function rotation(command: string, name: string | undefined, reason: string | undefined, out: (s: string) => void): Promise<number> {
+  const cfg = loadConfig();
+  const inventory = await loadInventory(cfg.inventoryPath);
+  const rotating = rotatingEntries(inventory);
+  if (!['list', 'trigger', 'pause', 'unpause'].includes(command)) {
+    out(`rotation ${command}: not a command (list, trigger, pause, unpause)`);
+    return 2;
+  }
+  if (command !== 'list' && !rotating.some((r) => r.key === name)) {
+    out(`NAME: ${name ? `"${name}" is not a rotating credential of the inventory` : 'required'} (rotating: ${rotating.map((r) => r.key).join(', ') || 'none'})`);
+    return 2;
+  }
+  const { client, close } = await connectClient({ address: cfg.temporalAddress ?? `localhost:${cfg.temporalPort}`, namespace: cfg.namespace, keys: loadCodecKeys(cfg.dataDir) });
+  try {
+    const handleOf = (key: string) => client.schedule.getHandle(rotationScheduleId(cfg.taskQueue, key));
+    if (command === 'list') {
+      for (const r of rotating) {
+        const d = await handleOf(r.key).describe().catch(() => undefined);
+        out(`${r.key}  every ${r.every}  ${d ? `${d.state.paused ? `paused${d.state.note ? ` (${d.state.note})` : ''}` : `next ${d.info.nextActionTimes[0]?.toISOString() ?? 'none'}`}` : 'no schedule yet (a worker makes it at start)'}`);
+      }
+      return 0;
+    }
+    const handle = handleOf(name!);
+    const by = process.env.USER ?? 'cli';
+    if (command === 'trigger') await handle.trigger();
+    if (command === 'pause') await handle.pause(`${reason ?? 'paused'} (${by})`);
+    if (command === 'unpause') await handle.unpause(`${reason ?? 'unpaused'} (${by})`);
+    out(`${name}: ${command === 'trigger' ? 'a rotation starts now' : `${command}d`}`);
+    return 0;
+  } finally {
+    await close();
+  }
+}
+
 async function auditKeys(file: string | undefined, out: (s: string) => void, now = new Date()): Promise<number> {
   const cfg = loadConfig();
   const inventory = await loadInventory(cfg.inventoryPath);

@@ -14,7 +14,8 @@ import { notifiersFromEnv } from './notifiers';
 import { connectClient } from './temporal-client';
 import { endpointOf, Metrics, metricsRoute, openIncidentsFrom } from './metrics';
 import { freePort } from './net';
-import { reconcileHygieneSchedule } from './schedules';
+import { reconcileHygieneSchedule, reconcileRotationSchedules } from './schedules';
+import { rotationYielder } from './rotations';
 import { buildDeps, createWorker, sealerFor } from './wiring';
 
 /**
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   stops.push(close);
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
-    const deps = { ...buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv(), report: (i) => control.report(i), keys }), metrics };
+    const deps = { ...buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv(), report: (i) => control.report(i), rotations: rotationYielder(client, cfg.taskQueue, inventory), keys }), metrics };
     const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys });
     const running = worker.run();
     stops.push(async () => {
@@ -65,8 +66,10 @@ async function main(): Promise<void> {
       await connection.close();
     });
     log.info(`worker polling task queue ${cfg.taskQueue} in namespace ${cfg.namespace}`);
-    // The inventory's schedules (the key-hygiene audit), made to match it.
+    // The inventory's schedules (the key-hygiene audit, scheduled rotations), made to match it.
     log.info(`hygiene audit schedule: ${await reconcileHygieneSchedule(client, cfg.taskQueue, inventory)}`);
+    const rotations = Object.entries(await reconcileRotationSchedules(client, cfg.taskQueue, inventory));
+    log.info(`rotation schedules: ${rotations.map(([key, did]) => `${key} ${did}`).join(', ') || 'none'}`);
     if (role === 'worker') {
       // A worker alone has no ingress: its metrics get a server of their own.
       const route = metricsRoute(metrics, metricsToken);

@@ -1,6 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { durationMs } from '../domain/duration';
 import type { Inventory } from '../domain/schemas';
+import { rotateEveryMs, rotatingEntries } from '../domain/rotation';
+import type { RotationInput } from '../workflows/rotation';
 
 /** The hygiene audit's schedule: one per task queue (a Leakstop deployment). */
 export const hygieneScheduleId = (taskQueue: string) => `leakstop-hygiene-${taskQueue}`;
@@ -42,3 +44,50 @@ export async function reconcileHygieneSchedule(client: Client, taskQueue: string
   return 'updated';
 }
 
+
+/** A credential entry's rotation schedule (its rotation key, domain/rotation.ts), per task queue. */
+export const rotationScheduleId = (taskQueue: string, key: string) => `leakstop-rotate-${taskQueue}-${key}`;
+
+/**
+ * Makes the rotation schedules match the inventory at worker start: one per credential entry with
+ * `rotateEvery` (or the hygiene default), created, updated to a changed interval, or deleted once the
+ * entry is gone. Overlapping runs are skipped (a rotation still waiting for an approver is not doubled);
+ * a jitter of a tenth of the interval, at most an hour, spreads them. Pausing is the schedule's own
+ * state (CLI `leakstop rotation pause`, the Temporal UI): reconciling never unpauses. Returns what it
+ * did, by rotation key.
+ */
+export async function reconcileRotationSchedules(client: Client, taskQueue: string, inventory: Inventory): Promise<Record<string, 'created' | 'updated' | 'unchanged' | 'deleted'>> {
+  const done: Record<string, 'created' | 'updated' | 'unchanged' | 'deleted'> = {};
+  const wanted = rotatingEntries(inventory);
+  for (const { key, every } of wanted) {
+    const id = rotationScheduleId(taskQueue, key);
+    const everyMs = rotateEveryMs(every);
+    const spec = { intervals: [{ every: everyMs }], jitter: Math.min(3_600_000, Math.floor(everyMs / 10)) };
+    const action = { type: 'startWorkflow' as const, workflowType: 'rotationWorkflow', taskQueue, workflowId: `rotation-${taskQueue}-${key}`, args: [{ credential: key }] as [RotationInput] };
+    const handle = client.schedule.getHandle(id);
+    const current = await handle.describe().catch((err) => (err instanceof ScheduleNotFoundError ? undefined : Promise.reject(err)));
+    if (!current) {
+      const made = await client.schedule
+        .create({ scheduleId: id, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP }, memo: { purpose: `Leakstop scheduled rotation of ${key}, from the inventory` } })
+        .then(() => true, (err) => (err instanceof ScheduleAlreadyRunning ? false : Promise.reject(err)));
+      done[key] = made ? 'created' : 'unchanged';
+      continue;
+    }
+    const interval = current.spec.intervals?.[0]?.every;
+    if (current.spec.intervals?.length === 1 && interval !== undefined && Number(interval) === everyMs) {
+      done[key] = 'unchanged';
+      continue;
+    }
+    await handle.update((prev) => ({ ...prev, spec, action }));
+    done[key] = 'updated';
+  }
+  // Schedules of entries that no longer rotate (visibility lists them; a just-made one may lag, and is wanted anyway).
+  const prefix = rotationScheduleId(taskQueue, '');
+  const keep = new Set(wanted.map((w) => rotationScheduleId(taskQueue, w.key)));
+  for await (const s of client.schedule.list()) {
+    if (!s.scheduleId.startsWith(prefix) || keep.has(s.scheduleId)) continue;
+    await client.schedule.getHandle(s.scheduleId).delete().catch((err) => (err instanceof ScheduleNotFoundError ? undefined : Promise.reject(err)));
+    done[s.scheduleId.slice(prefix.length)] = 'deleted';
+  }
+  return done;
+}

@@ -31,6 +31,8 @@ export interface DepsOptions {
   github?: GitHubOptions;
   /** Lets workflows start incidents (a leak identified after the fact). */
   report?: ActivityDeps['report'];
+  /** Lets an incident stop a scheduled rotation of its credential (worker/rotations.ts). */
+  rotations?: ActivityDeps['rotations'];
   dataDir: string;
   reportsDir: string;
   notifier?: Notifier;
@@ -64,6 +66,7 @@ export function buildDeps(o: DepsOptions): ActivityDeps {
     notifier: redactingNotifier(o.notifier ?? new ConsoleNotifier()),
     postMortems: redactingSink(allSinks(sinks)),
     report: o.report,
+    rotations: o.rotations,
     sealer: sealerFor(o.keys),
     alerts: alerts && { resolveAlert: (repository, number, comment) => alerts.resolveAlert(repository, number, redact(comment)) },
   };

@@ -19,6 +19,9 @@ export const tightenUpdate = defineUpdate<string, [TightenRequest]>('tighten');
 /** A manual step is done; the workflow verifies before going on. */
 export const doneUpdate = defineUpdate<string, [ManualDoneRequest]>('done');
 
+/** To a scheduled rotation: a leak of its credential was reported, and that incident takes over. */
+export const supersedeSignal = defineSignal<[{ incidentId: string }]>('supersede');
+
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
 
 // Registered on the server at start-up (worker/search-attributes.ts) so the Temporal UI can filter on them.

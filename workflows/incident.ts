@@ -142,6 +142,7 @@ async function runbook(incident: Incident, origin: Origin, checkReplacementFirst
   if (first === SKIPPED) return undefined;
   const { identification: id, plan } = first;
   s.identification = id;
+  if (first.stoppedRotations?.length) incident.log('triage', `stopped the scheduled rotation ${first.stoppedRotations.join(', ')}: this incident makes the new credential`);
   incident.adoptPlan(plan, origin);
   s.consumers = plan.consumers;
   // Triage is done here; its message is the thread's first reply and says plainly which trust rule applied.
@@ -234,7 +235,7 @@ async function runbook(incident: Incident, origin: Origin, checkReplacementFirst
  * not work (a typo, the wrong account, the leaked token again) is refused on the timeline, and the step
  * waits for another.
  */
-async function checkedReplacement(incident: Incident, instructions: string, check: (fresh: NewCredential) => Promise<Verification>): Promise<NewCredential> {
+export async function checkedReplacement(incident: Incident, instructions: string, check: (fresh: NewCredential) => Promise<Verification>): Promise<NewCredential> {
   const forgetRefused = (refused: NewCredential) => providerCalls.forgetSecret(refused.handle).catch((err) => incident.log('regenerate', `could not clear the vault: ${failureMessage(err)}`));
   for (let ask = instructions; ; ) {
     const fresh = await incident.manual('regenerate', 'create replacement', ask);
@@ -299,7 +300,7 @@ async function joinReports(incident: Incident): Promise<void> {
     if (origin.trust === 'authoritative') incident.lift(`${report.exposure.source} (authoritative report)`);
   }
 }
-async function updateEnvironments(incident: Incident, fresh: NewCredential, ctx: () => Parameters<Activities['updateEnvironment']>[0]['ctx']) {
+export async function updateEnvironments(incident: Incident, fresh: NewCredential, ctx: () => Parameters<Activities['updateEnvironment']>[0]['ctx']) {
   const s = incident.state;
   await incident.enter('update-environments');
   await Promise.all(
@@ -313,7 +314,7 @@ async function updateEnvironments(incident: Incident, fresh: NewCredential, ctx:
   );
 }
 
-async function redeploy(incident: Incident, ctx: () => Parameters<Activities['redeploy']>[1]) {
+export async function redeploy(incident: Incident, ctx: () => Parameters<Activities['redeploy']>[1]) {
   const s = incident.state;
   const targets = s.consumers.filter((c): c is ResolvedConsumer & { deployerSpec: NonNullable<ResolvedConsumer['deployerSpec']> } => !!c.deployerSpec);
   await incident.enter('redeploy');

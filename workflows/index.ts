@@ -2,3 +2,4 @@
 export { incidentWorkflow } from './incident';
 export { identificationWorkflow } from './identification';
 export { hygieneWorkflow } from './hygiene';
+export { rotationWorkflow } from './rotation';

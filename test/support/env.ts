@@ -1,3 +1,4 @@
+import type { ActivityDeps } from '../../activities';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
@@ -81,6 +82,8 @@ export async function startWorker(o: {
   notifier?: Notifier;
   github?: GitHubOptions;
   report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
+  /** Lets an incident stop a scheduled rotation of its credential (worker/rotations.ts). */
+  rotations?: ActivityDeps['rotations'];
   /** Another AWS endpoint (a fault-injecting proxy in front of moto). */
   awsEndpoint?: string;
   /** Another Temporal server than the run's. */
@@ -89,7 +92,7 @@ export async function startWorker(o: {
   const connection = await NativeConnection.connect({ address: o.temporalAddress ?? testEnv().temporalAddress });
   const dataDir = o.dataDir ?? scratchDir('data');
   const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
-  const deps = buildDeps({ inventory, aws: { ...awsConfig(), ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}) }, github: o.github, report: o.report, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier(), keys: codecKeys() });
+  const deps = buildDeps({ inventory, aws: { ...awsConfig(), ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}) }, github: o.github, report: o.report, rotations: o.rotations, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier(), keys: codecKeys() });
   const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, keys: codecKeys(), workflowBundlePath: testEnv().bundlePath });
   const running = worker.run();
   return {
