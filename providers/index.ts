@@ -2,6 +2,7 @@ import { awsIamModule } from './aws-iam';
 import { secretsManagerModule } from './aws-secrets-manager';
 import { ssmModule } from './aws-ssm';
 import { lambdaModule } from './aws-lambda';
+import { ecsModule } from './aws-ecs';
 import { Catalog } from './catalog';
 import { githubModule } from './github';
 import { guidedModule } from './guided';
@@ -19,6 +20,7 @@ export const MODULES: readonly ProviderModule[] = [
   secretsManagerModule,
   ssmModule,
   lambdaModule,
+  ecsModule,
   openBaoModule,
   githubModule,
   httpDeployHookModule,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { awsRegion } from '../aws/config';
+import { splitVariable } from '../aws/environment';
 
 /** A Lambda function's environment as a store: a consumer's key is `function#VARIABLE`, or `function` for JSON merged into the variables. */
 export const LambdaEnvSpecSchema = z.strictObject({ kind: z.literal('aws-lambda-env'), region: awsRegion().optional() });
@@ -16,8 +17,8 @@ export const LambdaPublishSpecSchema = z.strictObject({
 export type LambdaPublishSpec = z.infer<typeof LambdaPublishSpecSchema>;
 
 export function parseLambdaKey(key: string): { fn: string; variable?: string } | { problem: string } {
-  const [fn, variable, ...rest] = key.split('#');
-  if (rest.length || !fn || !/^[A-Za-z0-9_:.-]{1,140}$/.test(fn)) return { problem: `"${key.slice(0, 100)}" is not function or function#VARIABLE` };
-  if (variable !== undefined && !/^[A-Za-z][A-Za-z0-9_]{0,127}$/.test(variable)) return { problem: `"${variable.slice(0, 100)}" is not an environment variable name` };
-  return variable === undefined ? { fn } : { fn, variable };
+  const split = splitVariable(key);
+  if ('problem' in split) return split;
+  if (!/^[A-Za-z0-9_:.-]{1,140}$/.test(split.target)) return { problem: `"${key.slice(0, 100)}" is not function or function#VARIABLE` };
+  return split.variable === undefined ? { fn: split.target } : { fn: split.target, variable: split.variable };
 }

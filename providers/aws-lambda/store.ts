@@ -1,8 +1,8 @@
 import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { stringsObjectIn } from '../../domain/merge';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import { perRegion, permanentOnAwsError, type AwsConfig } from '../aws/config';
+import { environmentPatch, holdsAll } from '../aws/environment';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 import { parseLambdaKey, type LambdaEnvSpec } from './spec';
 
@@ -24,11 +24,11 @@ export class LambdaEnvStore implements SecretStore {
 
   async write(consumer: ResolvedConsumer, value: string, _ctx: IncidentContext): Promise<StoreWrite> {
     const { client, fn, variable } = this.target(consumer);
-    const patch = variable !== undefined ? { [variable]: value } : variablesIn(value, consumer);
+    const patch = environmentPatch(consumer, variable, value, 'function#VARIABLE');
     const base = { consumer: consumer.name, store: consumer.store, key: consumer.key };
     const current = await this.call(consumer, () => client.send(new GetFunctionConfigurationCommand({ FunctionName: fn })));
     const vars = current.Environment?.Variables ?? {};
-    if (Object.entries(patch).every(([k, v]) => vars[k] === v)) return { ...base, version: current.RevisionId ?? current.LastModified ?? 'current', changed: false };
+    if (holdsAll(vars, patch)) return { ...base, version: current.RevisionId ?? current.LastModified ?? 'current', changed: false };
     await this.call(consumer, () =>
       client.send(new UpdateFunctionConfigurationCommand({ FunctionName: fn, Environment: { Variables: { ...vars, ...patch } }, ...(current.RevisionId ? { RevisionId: current.RevisionId } : {}) })),
     );
@@ -77,10 +77,4 @@ export class LambdaEnvStore implements SecretStore {
   private call<T>(consumer: ResolvedConsumer, fn: () => Promise<T>): Promise<T> {
     return permanentOnAwsError(`Lambda ${consumer.key}`, fn);
   }
-}
-
-function variablesIn(value: string, consumer: ResolvedConsumer): Record<string, string> {
-  const vars = stringsObjectIn(value);
-  if (vars) return vars;
-  throw new PermanentError(`consumer ${consumer.name}: key "${consumer.key}" names no variable (function#VARIABLE), and the value (field ${consumer.field}) is not a JSON object of variables`, 'invalid');
 }
