@@ -19,6 +19,8 @@ export interface TestEnv {
   temporalAddress: string;
   motoEndpoint: string;
   admin: { accessKeyId: string; secretAccessKey: string };
+  /** A second AWS account in moto and its administrator (test/support/second-account.ts). */
+  secondAccount: { id: string; admin: { accessKeyId: string; secretAccessKey: string } };
   bundlePath: string;
   /** The dev server's web UI. */
   uiUrl: string;
@@ -86,13 +88,15 @@ export async function startWorker(o: {
   rotations?: ActivityDeps['rotations'];
   /** Another AWS endpoint (a fault-injecting proxy in front of moto). */
   awsEndpoint?: string;
+  /** Another AWS identity for Leakstop than the run's admin. */
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Another Temporal server than the run's. */
   temporalAddress?: string;
 }) {
   const connection = await NativeConnection.connect({ address: o.temporalAddress ?? testEnv().temporalAddress });
   const dataDir = o.dataDir ?? scratchDir('data');
   const inventory = typeof o.inventory === 'string' ? parseInventory(o.inventory) : o.inventory;
-  const deps = buildDeps({ inventory, aws: { ...awsConfig(), ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}) }, github: o.github, report: o.report, rotations: o.rotations, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier(), keys: codecKeys() });
+  const deps = buildDeps({ inventory, aws: { ...awsConfig(), ...(o.awsEndpoint ? { endpoint: o.awsEndpoint } : {}), ...(o.awsCredentials ? { credentials: o.awsCredentials } : {}) }, github: o.github, report: o.report, rotations: o.rotations, dataDir, reportsDir: path.join(dataDir, 'reports'), notifier: o.notifier ?? new RecordingNotifier(), keys: codecKeys() });
   const worker: Worker = await createWorker({ connection, taskQueue: o.taskQueue, deps, keys: codecKeys(), workflowBundlePath: testEnv().bundlePath });
   const running = worker.run();
   return {

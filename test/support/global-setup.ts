@@ -6,6 +6,7 @@ import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 import { startPostgres } from './postgres-server';
 import { startVerdaccio } from './verdaccio-server';
+import { createSecondAccount } from './second-account';
 import { startOpenBao } from './openbao-server';
 import { WORKFLOWS_PATH } from '../../worker/wiring';
 import { FAILURE_CONVERTER_PATH } from '../../worker/data-converter';
@@ -35,6 +36,8 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as Record<string, unknown>).__leakstopOpenBao = openbao;
   (globalThis as Record<string, unknown>).__leakstop = { temporal, moto, dir };
 
+  // A member account for the multi-account tests (test/aws-multi-account.test.ts), made while moto still lets it.
+  const secondAccount = await createSecondAccount(moto.endpoint);
   const admin = await enforceMotoAuth(moto.endpoint);
 
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietLogger });
@@ -46,6 +49,7 @@ export default async function globalSetup(): Promise<void> {
     temporalAddress: temporal.address,
     motoEndpoint: moto.endpoint,
     admin,
+    secondAccount,
     bundlePath,
     uiUrl: temporal.uiUrl!,
     postgres: { host: postgres.host, port: postgres.port, superuser: postgres.superuser, password: postgres.password, admin: postgres.admin, logFile: postgres.logFile },
