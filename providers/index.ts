@@ -7,6 +7,7 @@ import { Catalog } from './catalog';
 import { githubModule } from './github';
 import { guidedModule } from './guided';
 import { httpDeployHookModule } from './http-deploy-hook';
+import { kubernetesModule } from './kubernetes';
 import { npmModule } from './npm';
 import { openBaoModule } from './openbao';
 import { postgresModule } from './postgres';
@@ -22,6 +23,7 @@ export const MODULES: readonly ProviderModule[] = [
   lambdaModule,
   ecsModule,
   openBaoModule,
+  kubernetesModule,
   githubModule,
   httpDeployHookModule,
   slackTokenModule,

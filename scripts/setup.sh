@@ -49,6 +49,8 @@ fi
 if [ "$mode" = test ]; then bash scripts/setup-postgres.sh; fi
 # The npm token provider's tests (test/npm) run against Verdaccio, pinned in scripts/verdaccio/. Tests only.
 if [ "$mode" = test ]; then bash scripts/setup-verdaccio.sh; fi
+# The Kubernetes provider's tests (test/kubernetes): etcd, and kube-apiserver built once into .tools/kubernetes. Tests only.
+if [ "$mode" = test ]; then bash scripts/setup-kubernetes.sh; fi
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/temporal-test-server" ] && [ -x "$venv/bin/bao" ]; then
   exit 0

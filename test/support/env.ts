@@ -30,6 +30,12 @@ export interface TestEnv {
   npm: { registry: string };
   /** The run's OpenBao dev server (test/support/openbao-server.ts) and its root token. */
   openbao: { address: string; token: string };
+  /**
+   * The run's Kubernetes API server (test/support/kube-server.ts): its URL and CA file, an administrator's
+   * token (also in LEAKSTOP_KUBE_TOKEN) and one RBAC grants nothing; etcd's data folder, the audit log
+   * and the programs' logs, for the leak canary.
+   */
+  kube: { server: string; caFile: string; token: string; deniedToken: string; etcdDir: string; auditLog: string; logs: string[] };
 }
 
 export function testEnv(): TestEnv {

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { AppsV1Api, CoreV1Api, KubeConfig, type V1ReplicaSet } from '@kubernetes/client-node';
+import type { KubernetesConfig } from '../../providers/kubernetes/config';
+import { eventually, testEnv } from '../support/env';
+
+// The tests' own hands on the run's Kubernetes API server (test/support/kube-server.ts), as its
+// administrator: making namespaces, Secrets and Deployments, and reading what Leakstop did to them.
+
+export const TOKEN_ENV = 'LEAKSTOP_KUBE_TOKEN';
+
+function admin() {
+  const kube = testEnv().kube;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'test', server: kube.server, caData: Buffer.from(readFileSync(kube.caFile)).toString('base64') }],
+    users: [{ name: 'admin', token: kube.token }],
+    contexts: [{ name: 'test', cluster: 'test', user: 'admin' }],
+    currentContext: 'test',
+  });
+  return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api) };
+}
+
+export const core = () => admin().core;
+export const apps = () => admin().apps;
+
+/** The module's configuration for the run's cluster, named `test` (the token from LEAKSTOP_KUBE_TOKEN). */
+export const kubeConfig = (over: Partial<KubernetesConfig['clusters'][string]> = {}): KubernetesConfig => ({
+  clusters: { test: { server: testEnv().kube.server, caFile: testEnv().kube.caFile, tokenEnv: TOKEN_ENV, ...over } },
+});
+
+/** The same as an inventory's `providers:` section (YAML). */
+export const providersYaml = () => `
+providers:
+  kubernetes:
+    clusters:
+      test: { server: "${testEnv().kube.server}", caFile: "${testEnv().kube.caFile}", tokenEnv: ${TOKEN_ENV} }
+`;
+
+/** A fresh namespace. */
+export async function namespace(prefix: string): Promise<string> {
+  const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+  await core().createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+export async function secret(ns: string, name: string, data: Record<string, string>, extra: { immutable?: boolean } = {}) {
+  const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+  return core().createNamespacedSecret({ namespace: ns, body: { metadata: { name }, data: encoded, ...extra } });
+}
+
+export async function secretData(ns: string, name: string): Promise<Record<string, string>> {
+  const s = await core().readNamespacedSecret({ namespace: ns, name });
+  return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+}
+
+/** A Deployment of one container (never run: the cluster has no kubelet), with its first ReplicaSet made. */
+export async function deployment(ns: string, name: string, o: { replicas?: number; progressDeadlineSeconds?: number; paused?: boolean } = {}) {
+  const labels = { app: name };
+  await apps().createNamespacedDeployment({
+    namespace: ns,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas: o.replicas ?? 1,
+        selector: { matchLabels: labels },
+        ...(o.progressDeadlineSeconds ? { progressDeadlineSeconds: o.progressDeadlineSeconds } : {}),
+        ...(o.paused ? { paused: true } : {}),
+        template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'example.invalid/app:1', envFrom: [{ secretRef: { name: `${name}-env`, optional: true } }] }] } },
+      },
+    },
+  });
+  if (!o.paused) await eventually(async () => (await replicaSets(ns, name)).length === 1, 30_000, `the first ReplicaSet of ${name}`);
+}
+
+/** The Deployment's ReplicaSets, oldest revision first. */
+export async function replicaSets(ns: string, name: string): Promise<V1ReplicaSet[]> {
+  const d = await apps().readNamespacedDeployment({ namespace: ns, name });
+  const list = await apps().listNamespacedReplicaSet({ namespace: ns, labelSelector: `app=${name}` });
+  return list.items
+    .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata?.uid))
+    .sort((a, b) => revisionOf(a) - revisionOf(b));
+}
+
+export const revisionOf = (o: { metadata?: { annotations?: Record<string, string> } }) => Number(o.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
