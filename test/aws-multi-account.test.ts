@@ -20,6 +20,7 @@ import { AwsIamConfigSchema } from '../providers/aws-iam/config';
 import { AwsIamProvider } from '../providers/aws-iam/provider';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, iam, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { FaultProxy } from './support/fault-proxy';
 import { callerArn, leakInput, report, standardInventory, stsAs, thrown, waitForState } from './support/fixtures';
 
 // Keys of another AWS account (moto's second account, test/support/second-account.ts), acted on through
@@ -71,26 +72,42 @@ async function keysInB(user: string) {
   return (r.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId!, status: k.Status! }));
 }
 
-/** A session moto started (its own record, /moto-api/data.json), one per AssumeRole call. */
-interface MotoSession {
-  role_arn: string;
-  access_key_id: string;
-  secret_access_key: string;
-  session_token: string;
-  session_name: string;
-  external_id?: string;
+/**
+ * Every AssumeRole Leakstop sends passes this proxy in front of moto and is kept with moto's answer: one
+ * session per call. (moto's own record, /moto-api/data.json, fails once other files' Lambda or ECS state
+ * is in it.)
+ */
+const sts = new FaultProxy(testEnv().motoEndpoint);
+beforeAll(async () => {
+  await sts.start();
+  sts.recordMatching(/Action=AssumeRole&/);
+});
+afterAll(() => sts.stop());
+
+interface Session {
+  roleArn: string;
+  externalId?: string;
+  sessionName?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
 }
 
-async function sessionsOf(roleArn: string): Promise<MotoSession[]> {
-  // moto dumps every service's state for this; while other test files change that state at the same
-  // moment it can answer with an error page (a dictionary changed during the dump): asked again.
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${testEnv().motoEndpoint}/moto-api/data.json`);
-    const text = await res.text();
-    if (res.ok) return ((JSON.parse(text) as { sts?: { AssumedRole?: MotoSession[] } }).sts?.AssumedRole ?? []).filter((r) => r.role_arn === roleArn);
-    if (attempt === 5) throw new Error(`moto's data.json answered ${res.status} five times: ${text.slice(0, 200)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+function sessionsOf(roleArn: string): Session[] {
+  const xml = (r: string, tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(r)?.[1];
+  return sts.recorded
+    .map(({ request, response }) => {
+      const form = new URLSearchParams(request.slice(request.indexOf(' ') + 1));
+      return {
+        roleArn: form.get('RoleArn') ?? '',
+        externalId: form.get('ExternalId') ?? undefined,
+        sessionName: form.get('RoleSessionName') ?? undefined,
+        accessKeyId: xml(response, 'AccessKeyId'),
+        secretAccessKey: xml(response, 'SecretAccessKey'),
+        sessionToken: xml(response, 'SessionToken'),
+      };
+    })
+    .filter((s) => s.roleArn === roleArn);
 }
 
 /** The inventory's `providers.aws-iam` section, after the usual consumers. */
@@ -102,7 +119,7 @@ test('a key of another account is contained, rotated and revoked through the rol
   const role = await roleInB({ trusts: leakstop, externalId, allow: ROLE_ACTIONS });
   const leak = await leakedKeyInB('svc-b');
   const taskQueue = uniqueQueue('multi-account');
-  const worker = await startWorker({ taskQueue, inventory: withSection(leak.user, { accounts: { [second().id]: { roleName: role.name, externalId } } }) });
+  const worker = await startWorker({ taskQueue, awsEndpoint: sts.url, inventory: withSection(leak.user, { accounts: { [second().id]: { roleName: role.name, externalId } } }) });
   try {
     const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId, { exposure: { source: 'cli', public: true } }));
     const state: IncidentState = await client.workflow.getHandle(incidentId).result();
@@ -119,15 +136,16 @@ test('a key of another account is contained, rotated and revoked through the rol
     expect(await callerArn(stored.AWS_ACCESS_KEY_ID, stored.AWS_SECRET_ACCESS_KEY)).toBe(`arn:aws:iam::${second().id}:user/${leak.user}`);
 
     // Every verb went through one session of the configured role, asked with its external id...
-    const sessions = await sessionsOf(role.arn);
-    expect(sessions.map((s) => s.access_key_id)).toHaveLength(1); // ids only: a failure prints no session secret
-    expect(sessions[0]).toMatchObject({ external_id: externalId, session_name: 'leakstop' });
+    const sessions = sessionsOf(role.arn);
+    expect(sessions.map((s) => s.accessKeyId)).toHaveLength(1); // ids only: a failure prints no session secret
+    expect(sessions[0]).toMatchObject({ externalId, sessionName: 'leakstop' });
+    expect(sessions[0]!.secretAccessKey).toBeTruthy();
     // ...whose credentials appear nowhere in the incident's state or report.
     const postMortem = readFileSync(state.postMortem!.url, 'utf8');
     expect(postMortem).toContain(`in account ${second().id}`);
     const told = JSON.stringify(state) + postMortem;
-    expect(told).not.toContain(sessions[0]!.secret_access_key);
-    expect(told).not.toContain(sessions[0]!.session_token);
+    expect(told).not.toContain(sessions[0]!.secretAccessKey);
+    expect(told).not.toContain(sessions[0]!.sessionToken);
     expect(told).not.toContain(externalId);
   } finally {
     await worker.stop();
@@ -223,10 +241,10 @@ test('a role that may not act waits for a person, naming the role and what it mu
 test('assumed credentials are kept until five minutes before they expire, then renewed once however many ask', async () => {
   const role = await roleInB({ trusts: leakstop, allow: ['iam:ListUsers'] });
   let now = Date.now();
-  const roles = new AssumedRoles(new STSClient(awsConfig()), 'leakstop', (r) => new Error(`refused ${r.arn}`), () => now);
+  const roles = new AssumedRoles(new STSClient({ ...awsConfig(), endpoint: sts.url }), 'leakstop', (r) => new Error(`refused ${r.arn}`), () => now);
   const first: RoleCredentials = await roles.credentials({ arn: role.arn });
   expect(await roles.credentials({ arn: role.arn })).toBe(first);
-  expect((await sessionsOf(role.arn)).map((s) => s.access_key_id)).toHaveLength(1);
+  expect(sessionsOf(role.arn).map((s) => s.accessKeyId)).toHaveLength(1);
   // They act in account B as the role.
   const me = await new STSClient({ ...awsConfig(), credentials: first }).send(new GetCallerIdentityCommand({}));
   expect(me.Arn).toBe(`arn:aws:sts::${second().id}:assumed-role/${role.name}/leakstop`);
@@ -237,7 +255,7 @@ test('assumed credentials are kept until five minutes before they expire, then r
   const renewed = await Promise.all([1, 2, 3].map(() => roles.credentials({ arn: role.arn })));
   expect(new Set(renewed).size).toBe(1);
   expect(renewed[0]!.accessKeyId).not.toBe(first.accessKeyId);
-  expect((await sessionsOf(role.arn)).map((s) => s.access_key_id)).toHaveLength(2);
+  expect(sessionsOf(role.arn).map((s) => s.accessKeyId)).toHaveLength(2);
 });
 
 test("the hygiene audit lists the keys of every configured account, each owner named with its account", async () => {

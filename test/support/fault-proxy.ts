@@ -17,6 +17,9 @@ export interface Fault {
  */
 export class FaultProxy {
   readonly injected: { kind: Fault['kind']; what: string }[] = [];
+  /** Requests matching `recordMatching`'s pattern, with what the server answered (to count calls, read what came back). */
+  readonly recorded: { request: string; response: string }[] = [];
+  private record?: RegExp;
   private readonly faults: Fault[] = [];
   private server?: Server;
   url = '';
@@ -25,6 +28,11 @@ export class FaultProxy {
 
   inject(f: Fault): void {
     this.faults.push({ ...f });
+  }
+
+  /** From now on, keeps every request whose path or body matches, with the answer (`recorded`). */
+  recordMatching(match: RegExp): void {
+    this.record = match;
   }
 
   /** No more faults: the provider works again. */
@@ -66,6 +74,11 @@ export class FaultProxy {
           { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
           (up) => {
             res.writeHead(up.statusCode ?? 502, up.headers);
+            if (this.record?.test(what)) {
+              const answer: Buffer[] = [];
+              up.on('data', (c: Buffer) => answer.push(c));
+              up.on('end', () => this.recorded.push({ request: `${req.url} ${body.toString('utf8')}`, response: Buffer.concat(answer).toString('utf8') }));
+            }
             up.pipe(res);
           },
         );
