@@ -17,7 +17,7 @@ import { EcsServiceDeployer } from '../providers/aws-ecs/deployer';
 import { EcsTaskDefinitionStore } from '../providers/aws-ecs/store';
 import { discover, placeOf } from '../providers/discovery';
 import type { ResolvedConsumer } from '../domain/schemas';
-import { filesUnder, findLeaks, historySinks, temporalDatabase } from './support/canary';
+import { findLeaks, incidentSinks } from './support/canary';
 import { awsConfig, leakedKey, testEnv, useTemporal } from './support/env';
 import { FaultProxy } from './support/fault-proxy';
 import { incidentContext, keysOf, leakWithCrash, thrown } from './support/fixtures';
@@ -283,16 +283,8 @@ test.each(['updateEnvironment', 'redeploy'] as const)('an incident writes one re
 
   // The leak canary over this incident's sinks: its history (raw and decoded), the Temporal database, the
   // worker's data folder (vault, post-mortem) and the result.
-  const history = await historySinks(client, incidentId);
+  const { history, sinks } = await incidentSinks(client, incidentId, s, dataDir);
   expect(history.decoded).toContain(`${family}:2`);
-  const sinks: Record<string, string | Buffer> = {
-    'raw history': history.raw,
-    'raw history (JSON)': history.rawJson,
-    'decoded history': history.decoded,
-    'Temporal database': temporalDatabase(),
-    'incident result': JSON.stringify(s),
-  };
-  for (const [file, bytes] of Object.entries(filesUnder(dataDir))) sinks[`data folder: ${file}`] = bytes;
   expect(Object.keys(sinks).some((k) => k.includes('reports'))).toBe(true);
   const secrets = { 'leaked secret': leak.secret, 'new secret': vars.AWS_SECRET_ACCESS_KEY!, 'payload key': process.env.LEAKSTOP_CODEC_KEYS!.split(':')[1]! };
   expect(Object.entries(sinks).flatMap(([name, text]) => findLeaks(name, text, secrets))).toEqual([]);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { filesUnder, findLeaks, historySinks, temporalDatabase } from '../support/canary';
+import { filesUnder, findLeaks, incidentSinks } from '../support/canary';
 import { leakedKey, testEnv, useTemporal } from '../support/env';
 import { keysOf, leakWithCrash } from '../support/fixtures';
 import { apps, deployment, namespace, providersYaml, replicaSets, revisionOf, secret, secretData } from './cluster';
@@ -64,21 +64,13 @@ credentials:
   expect(readdirSync(path.join(dataDir, 'reports'))).toEqual([`${incidentId}.md`]);
 
   // The leak canary over this incident's sinks and the cluster's own.
-  const history = await historySinks(client, incidentId);
+  const { history, sinks } = await incidentSinks(client, incidentId, s, dataDir);
   expect(history.decoded).toContain(`${ns}/web@2`);
   const kube = testEnv().kube;
   const audit = readFileSync(kube.auditLog);
   expect(audit.toString()).toContain(`/api/v1/namespaces/${ns}/secrets/web-aws`); // the audit saw Leakstop's calls
-  const sinks: Record<string, string | Buffer> = {
-    'raw history': history.raw,
-    'raw history (JSON)': history.rawJson,
-    'decoded history': history.decoded,
-    'Temporal database': temporalDatabase(),
-    'incident result': JSON.stringify(s),
-    'API server audit log': audit,
-  };
+  sinks['API server audit log'] = audit;
   for (const log of kube.logs) sinks[`control plane log: ${path.basename(log)}`] = readFileSync(log);
-  for (const [file, bytes] of Object.entries(filesUnder(dataDir))) sinks[`data folder: ${file}`] = bytes;
   for (const [file, bytes] of Object.entries(filesUnder(kube.etcdDir))) sinks[`etcd: ${file}`] = bytes;
   expect(Object.keys(sinks).some((k) => k.startsWith('etcd: member/wal/'))).toBe(true);
   const secrets = { 'leaked secret': leak.secret, 'new secret': web.AWS_SECRET_ACCESS_KEY!, 'payload key': process.env.LEAKSTOP_CODEC_KEYS!.split(':')[1]!, "Leakstop's cluster token": kube.token };

@@ -105,3 +105,20 @@ export function filesUnder(dir: string): Record<string, Buffer> {
   }
   return out;
 }
+
+/**
+ * The sinks every incident has: its history (raw, as JSON, decoded), the Temporal database, its result,
+ * and the worker's data folder (vault, post-mortem). Tests add their provider's own (a server's logs).
+ */
+export async function incidentSinks(client: Client, incidentId: string, result: unknown, dataDir: string): Promise<{ history: HistorySinks; sinks: Record<string, string | Buffer> }> {
+  const history = await historySinks(client, incidentId);
+  const sinks: Record<string, string | Buffer> = {
+    'raw history': history.raw,
+    'raw history (JSON)': history.rawJson,
+    'decoded history': history.decoded,
+    'Temporal database': temporalDatabase(),
+    'incident result': JSON.stringify(result),
+  };
+  for (const [file, bytes] of Object.entries(filesUnder(dataDir))) sinks[`data folder: ${file}`] = bytes;
+  return { history, sinks };
+}
