@@ -115,6 +115,12 @@ export function renderRotationRecord(s: IncidentState & { rotation: RotationFact
   return lines.join('\n');
 }
 
+/** A credential entry's rotation schedule, by its rotation key, per task queue (a Leakstop deployment). */
+export const rotationScheduleId = (taskQueue: string, key: string) => `leakstop-rotate-${taskQueue}-${key}`;
+
+/** What people type to name a rotation (its key): checked before it becomes part of a schedule id. */
+export const ROTATION_NAME = /^[a-z0-9][a-z0-9-]{0,99}$/;
+
 /** The inventory's credential entries that rotate on a schedule, each with its key and interval. */
 export function rotatingEntries(inventory: Inventory): { key: string; every: string; entry: CredentialEntry }[] {
   return inventory.credentials.flatMap((entry) => {

@@ -12,15 +12,13 @@ import { loadCodecKeys } from '../worker/codec';
 import { loadConfig, loadInventory } from '../worker/config';
 import { connectClient } from '../worker/temporal-client';
 import { Sealer } from '../domain/seal';
-import { IncidentControl } from './control';
+import { IncidentControl, RotationRefused } from './control';
 import { keepSecret } from './keep-secret';
 import { secretId } from '../domain/fingerprint';
 import { guidedKind } from '../providers/guided/kind';
 import { catalog } from '../providers';
 import { discover, draftInventory, NO_VAULT, ownersOf } from '../providers/discovery';
 import { runAudit } from '../providers/audit';
-import { rotatingEntries } from '../domain/rotation';
-import { rotationScheduleId } from '../worker/schedules';
 
 const USAGE = `leakstop incident <command>
 
@@ -260,36 +258,34 @@ async function discoverInventory(file: string | undefined, out: (s: string) => v
 }
 
 /** `leakstop audit`: what the providers list, against the inventory's hygiene rules, now. */
-/** The inventory's rotation schedules: list, trigger now, pause, unpause (worker/schedules.ts makes them). */
+/** The deployment's rotation schedules: list, trigger now, pause, unpause (worker/schedules.ts makes them). */
 async function rotation(command: string, name: string | undefined, reason: string | undefined, out: (s: string) => void): Promise<number> {
-  const cfg = loadConfig();
-  const inventory = await loadInventory(cfg.inventoryPath);
-  const rotating = rotatingEntries(inventory);
   if (!['list', 'trigger', 'pause', 'unpause'].includes(command)) {
     out(`rotation ${command}: not a command (list, trigger, pause, unpause)`);
     return 2;
   }
-  if (command !== 'list' && !rotating.some((r) => r.key === name)) {
-    out(`NAME: ${name ? `"${name}" is not a rotating credential of the inventory` : 'required'} (rotating: ${rotating.map((r) => r.key).join(', ') || 'none'})`);
+  if (command !== 'list' && !name) {
+    out('NAME: required (leakstop rotation list shows the names)');
     return 2;
   }
+  const cfg = loadConfig();
   const { client, close } = await connectClient({ address: cfg.temporalAddress ?? `localhost:${cfg.temporalPort}`, namespace: cfg.namespace, keys: loadCodecKeys(cfg.dataDir) });
+  const control = new IncidentControl(client, cfg.taskQueue);
   try {
-    const handleOf = (key: string) => client.schedule.getHandle(rotationScheduleId(cfg.taskQueue, key));
     if (command === 'list') {
-      for (const r of rotating) {
-        const d = await handleOf(r.key).describe().catch(() => undefined);
-        out(`${r.key}  every ${r.every}  ${d ? `${d.state.paused ? `paused${d.state.note ? ` (${d.state.note})` : ''}` : `next ${d.info.nextActionTimes[0]?.toISOString() ?? 'none'}`}` : 'no schedule yet (a worker makes it at start)'}`);
-      }
+      const rotations = await control.listRotations();
+      if (!rotations.length) out('no scheduled rotations (the inventory gives none a rotateEvery, or no worker has started with it)');
+      for (const r of rotations) out(`${r.name}  ${r.paused ? `paused${r.note ? `: ${r.note}` : ''}` : `next ${r.next?.toISOString() ?? 'none'}`}`);
       return 0;
     }
-    const handle = handleOf(name!);
-    const by = process.env.USER ?? 'cli';
-    if (command === 'trigger') await handle.trigger();
-    if (command === 'pause') await handle.pause(`${reason ?? 'paused'} (${by})`);
-    if (command === 'unpause') await handle.unpause(`${reason ?? 'unpaused'} (${by})`);
-    out(`${name}: ${command === 'trigger' ? 'a rotation starts now' : `${command}d`}`);
+    out(await control.rotation(name!, command as 'trigger' | 'pause' | 'unpause', process.env.USER ?? 'cli', reason));
     return 0;
+  } catch (err) {
+    if (err instanceof RotationRefused) {
+      out(err.message);
+      return 2;
+    }
+    throw err;
   } finally {
     await close();
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest, TightenRequest } from '../domain/incident';
 import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery, tightenUpdate } from '../workflows/definitions';
 import { IDENTIFICATION_WORKFLOW_TYPE, identifyUpdate, type IdentifyRequest, type PendingLeak } from '../workflows/identification-api';
@@ -7,6 +7,7 @@ import type { identificationWorkflow } from '../workflows/identification';
 import { pendingSeal, type Sealer } from '../domain/seal';
 import type { Trust } from '../domain/trust';
 import { reportLeak, type Started } from './incidents';
+import { ROTATION_NAME, rotationScheduleId } from '../domain/rotation';
 
 /**
  * What every human-facing trigger (CLI, Slack, webhooks) may do with incidents, over the real
@@ -89,4 +90,34 @@ export class IncidentControl {
   abort(incidentId: string, req: AbortRequest): Promise<string> {
     return this.client.workflow.getHandle(incidentId).executeUpdate(abortUpdate, { args: [req] });
   }
+
+  /** The scheduled rotations of this deployment (made from the inventory at worker start), by name. */
+  async listRotations(): Promise<{ name: string; paused: boolean; note?: string; next?: Date }[]> {
+    const prefix = rotationScheduleId(this.taskQueue, '');
+    const out: { name: string; paused: boolean; note?: string; next?: Date }[] = [];
+    for await (const s of this.client.schedule.list()) {
+      if (!s.scheduleId.startsWith(prefix)) continue;
+      out.push({ name: s.scheduleId.slice(prefix.length), paused: s.state.paused, ...(s.state.note ? { note: s.state.note } : {}), ...(s.info.nextActionTimes[0] ? { next: s.info.nextActionTimes[0] } : {}) });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Runs a scheduled rotation now, or holds or releases its schedule (a change freeze); says what it did. */
+  async rotation(name: string, action: 'trigger' | 'pause' | 'unpause', by: string, reason?: string): Promise<string> {
+    if (!ROTATION_NAME.test(name)) throw new RotationRefused(`name: "${name.slice(0, 40)}" is not a rotation's name (lower-case letters, digits and dashes)`);
+    const handle = this.client.schedule.getHandle(rotationScheduleId(this.taskQueue, name));
+    const note = `${reason ? `${reason.slice(0, 200)} ` : ''}(${by})`;
+    try {
+      if (action === 'trigger') await handle.trigger();
+      else if (action === 'pause') await handle.pause(note);
+      else await handle.unpause(note);
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new RotationRefused(`name: no scheduled rotation is named "${name}" (see the rotation list)`);
+      throw err;
+    }
+    return action === 'trigger' ? `${name}: a rotation starts now` : `${name}: ${action}d ${note}`;
+  }
 }
+
+/** A rotation command refused for what it named (the message names the field). */
+export class RotationRefused extends Error {}

@@ -1,7 +1,9 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { durationMs } from '../domain/duration';
 import type { Inventory } from '../domain/schemas';
-import { rotateEveryMs, rotatingEntries } from '../domain/rotation';
+import { rotateEveryMs, rotatingEntries, rotationScheduleId } from '../domain/rotation';
+
+export { rotationScheduleId } from '../domain/rotation';
 import type { RotationInput } from '../workflows/rotation';
 
 /** The hygiene audit's schedule: one per task queue (a Leakstop deployment). */
@@ -45,8 +47,6 @@ export async function reconcileHygieneSchedule(client: Client, taskQueue: string
 }
 
 
-/** A credential entry's rotation schedule (its rotation key, domain/rotation.ts), per task queue. */
-export const rotationScheduleId = (taskQueue: string, key: string) => `leakstop-rotate-${taskQueue}-${key}`;
 
 /**
  * Makes the rotation schedules match the inventory at worker start: one per credential entry with

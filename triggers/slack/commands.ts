@@ -5,11 +5,13 @@ import { severityOf, type IncidentState } from '../../domain/incident';
 import { catalog } from '../../providers';
 import type { Phase } from '../../domain/incident-input';
 import { recordRefusal, refusal, type SlackDeps } from './deps';
+import { RotationRefused } from '../control';
+import { slackText } from '../../domain/escape';
 import { reportView } from './report-modal';
 import { errorText } from './reply';
 import { findSecret, pastedSecretMessage } from './secrets';
 
-// The slash command: `report` opens the modal, `status [incident]`, `list`, `tighten`, `help`.
+// The slash command: `report` opens the modal, `status [incident]`, `list`, `tighten`, `rotation`, `help`.
 // Every answer is ephemeral: incident details go to whoever asked, not to the channel.
 
 /** An id some credential kind accepts as it is (an AWS key id): the form may show it prefilled. */
@@ -55,6 +57,23 @@ export function registerCommands(app: App, deps: SlackDeps): void {
           const answer = await deps.control.tighten(arg, { approvals: more.map((p) => p.toLowerCase()) as Phase[], by: `slack:${command.user_id}` });
           return void (await say(`\`${arg}\`: ${answer}`));
         }
+        case 'rotation': {
+          // Scheduled rotations: anyone who may read incidents sees them; only approvers run, hold or release one.
+          const action = arg?.toLowerCase();
+          const who = action === 'list' || !action ? 'report' : 'approve';
+          if (!(await deps.access.allows(who, command.user_id))) {
+            await recordRefusal(deps, undefined, command.user_id, `${action ?? 'list'} scheduled rotations`);
+            return void (await say(refusal(who === 'report' ? 'read scheduled rotations' : 'run or hold scheduled rotations')));
+          }
+          if (!action || action === 'list') return void (await say(await rotations(deps)));
+          if (!['trigger', 'pause', 'unpause'].includes(action) || !more[0]) return void (await say(`usage: \`${deps.command} rotation list|trigger|pause|unpause <name> [reason]\``));
+          try {
+            return void (await say(slackText(await deps.control.rotation(more[0], action as 'trigger' | 'pause' | 'unpause', `slack:${command.user_id}`, more.slice(1).join(' ') || undefined))));
+          } catch (err) {
+            if (err instanceof RotationRefused) return void (await say(slackText(err.message)));
+            throw err;
+          }
+        }
         default:
           if (secret) await say(pastedSecretMessage(secret));
           return void (await say(help(deps.command)));
@@ -73,9 +92,16 @@ function help(command: string): string {
     `• \`${command} status [incident id | access key id]\`: where an incident stands`,
     `• \`${command} list\`: open incidents`,
     `• \`${command} tighten <incident id> <phase>…\`: approvers only; those phases then wait for an approver`,
+    `• \`${command} rotation list\`: scheduled rotations; approvers: \`rotation trigger|pause|unpause <name> [reason]\``,
     `• \`${command} help\`: this text`,
     'Approve, decide and abort with the buttons in the incident thread.',
   ].join('\n');
+}
+
+async function rotations(deps: SlackDeps): Promise<string> {
+  const all = await deps.control.listRotations();
+  if (!all.length) return 'No scheduled rotations.';
+  return `*Scheduled rotations*\n${all.map((r) => `• \`${r.name}\`: ${r.paused ? `paused${r.note ? ` (${slackText(r.note)})` : ''}` : `next ${r.next?.toISOString() ?? 'none'}`}`).join('\n')}`;
 }
 
 async function list(deps: SlackDeps, say: (text: string) => Promise<unknown>): Promise<void> {
