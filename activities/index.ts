@@ -31,7 +31,7 @@ export interface ActivityDeps {
   /** Starts (or joins) an incident, as a trigger would: for leaks identified after the fact. */
   report?: (input: unknown) => Promise<{ incidentId: string; joined: boolean }>;
   /** Counts what people on call watch (worker/metrics.ts), when the process exports metrics. */
-  metrics?: { onEvent(e: IncidentEvent): void; onDeploy(deployer: string, result: string, seconds: number): void };
+  metrics?: { onEvent(e: IncidentEvent): void; onDeploy(deployer: string, result: string, seconds: number): void; onDiscovery?(provider: string, found: boolean, seconds: number): void };
   /**
    * Stops a scheduled rotation of a credential that has just been reported leaked (worker/rotations.ts):
    * the incident takes over. Returns the rotation runs it stopped.
@@ -120,7 +120,9 @@ export function createActivities(deps: ActivityDeps) {
      * inventory's discovery sources (none configured: not searched). Values never leave this activity.
      */
     async discoverConsumers({ provider, credentialId, known }: { provider: ProviderKind; credentialId: string; known: { store: string; key: string }[] }) {
-      return unlistedPlaces({ inventory: deps.inventory, registry, catalog, provider, credentialId, known });
+      const found = await unlistedPlaces({ inventory: deps.inventory, registry, catalog, provider, credentialId, known });
+      if (found) deps.metrics?.onDiscovery?.(provider, found.places.length > 0, found.ms / 1000);
+      return found;
     },
 
     async describe(provider: ProviderKind, cred: LeakedCredential, owner: string) {

@@ -39,6 +39,7 @@ beforeAll(async () => {
     inventory,
     `${standardInventory({ owner: fast.user, tag: fast.user, hookUrl: hook.url })}
   - { provider: aws-iam, owner: ${held.user}, policy: { approvals: [contain] } }
+discovery: { sources: { prod-sm: { prefixes: ["${fast.user}/"] } }, discovered: report }
 `,
   );
   taskQueue = uniqueQueue('metrics');
@@ -96,12 +97,16 @@ test('only a scraper with the token is answered', async () => {
   expect((await scrape()).status).toBe(200);
 });
 
-test('time to contain, incident duration and the deploy are observed once per incident, by provider and source', () => {
+test('time to contain, incident duration, the deploy and discovery are observed once per incident, by provider and source', () => {
   expect(sample('leakstop_time_to_contain_seconds_count', { provider: 'aws-iam', source: 'cli' })).toBe(1);
   expect(sample('leakstop_time_to_contain_seconds_sum', { provider: 'aws-iam', source: 'cli' })).toBeGreaterThan(0);
   expect(sample('leakstop_incidents_finished_total', { provider: 'aws-iam', status: 'completed' })).toBe(1);
   expect(sample('leakstop_incident_duration_seconds_count', { provider: 'aws-iam', status: 'completed' })).toBe(1);
   expect(sample('leakstop_deploy_duration_seconds_count', { deployer: 'http-hook', result: 'succeeded' })).toBe(1);
+  // The finished incident searched the discovery source while containing (the held one may still be
+  // searching when the page is read); the secret the inventory lists is not a find.
+  expect(sample('leakstop_discovery_duration_seconds_count', { provider: 'aws-iam', found: 'no' })).toBeGreaterThanOrEqual(1);
+  expect(sample('leakstop_discovery_duration_seconds_count', { provider: 'aws-iam', found: 'yes' })).toBeUndefined();
 });
 
 test('what waits for a person, the open incidents, and the webhooks’ answers', () => {

@@ -55,6 +55,13 @@ export class Metrics {
     buckets: SECONDS,
     registers: [this.registry],
   });
+  private readonly discoveries = new Histogram({
+    name: 'leakstop_discovery_duration_seconds',
+    help: 'Searches of the discovery sources during incidents, by provider and whether they found a place the inventory does not list',
+    labelNames: ['provider', 'found'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
   /** Incident → what it waits for a person for now (kinds), from its latest notification. */
   private readonly waitingNow = new Map<string, string[]>();
   private readonly contained = new Set<string>();
@@ -117,6 +124,10 @@ export class Metrics {
 
   onDeploy(deployer: string, result: string, seconds: number): void {
     this.deploys.observe({ deployer, result }, seconds);
+  }
+
+  onDiscovery(provider: string, found: boolean, seconds: number): void {
+    this.discoveries.observe({ provider, found: found ? 'yes' : 'no' }, seconds);
   }
 
   get contentType(): string {
