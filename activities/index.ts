@@ -1,9 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { ProviderKind } from '../domain/credential';
 import type { IncidentState } from '../domain/incident';
-import { planFor, type Plan } from '../domain/inventory';
+import { planFor, rotatingEntries, type Plan } from '../domain/inventory';
 import { renderPostMortem } from '../domain/report';
-import { renderRotationRecord, rotatingEntries, type RotationFacts } from '../domain/rotation';
+import { renderRotationRecord } from '../domain/rotation-record';
+import type { RotationFacts } from '../domain/rotation-window';
 import type { ActionResult, DeployHandle, Identification, NewCredential } from '../domain/results';
 import { PolicySchema, type Policy } from '../domain/incident-input';
 import { redact } from '../domain/redact';

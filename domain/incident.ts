@@ -1,4 +1,4 @@
-import type { RotationFacts } from './rotation';
+import type { RotationFacts } from './rotation-window';
 import type { Phase, ParsedIncidentInput, Policy, Report, ResolvedConsumer } from './schemas';
 import type { Origin } from './trust';
 import type {

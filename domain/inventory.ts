@@ -1,7 +1,8 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { ProviderKind } from './credential';
 import { ValidationError } from './issues';
-import { PolicySchema, type Inventory, type Policy, type ResolvedConsumer } from './schemas';
+import { PolicySchema, type CredentialEntry, type Inventory, type Policy, type ResolvedConsumer } from './schemas';
+import { rotationKey } from './rotation';
 import type { z } from 'zod';
 import { applyTrust, type Origin } from './trust';
 
@@ -65,4 +66,12 @@ export function planFor(inventory: Inventory, provider: ProviderKind, owner: str
       deployerSpec: c.deploy ? inventory.deployers[c.deploy] : undefined,
     })),
   };
+}
+
+/** The inventory's credential entries that rotate on a schedule, each with its key and interval. */
+export function rotatingEntries(inventory: Inventory): { key: string; every: string; entry: CredentialEntry }[] {
+  return inventory.credentials.flatMap((entry) => {
+    const every = entry.rotateEvery ?? inventory.hygiene.rotateEvery;
+    return every ? [{ key: rotationKey(entry), every, entry }] : [];
+  });
 }

@@ -24,3 +24,17 @@ export function nextWindowStart(now: Date, window: RotationWindow | undefined): 
   throw new Error(`the rotation window ${JSON.stringify(window)} has no hour in it`);
 }
 
+/** What a rotation keeps beside the runbook's state. */
+export interface RotationFacts {
+  /** The inventory entry's rotation key (its schedule's name). */
+  key: string;
+  /** The credential being replaced (its id before the rotation). */
+  oldCredentialId?: string;
+  window?: RotationWindow;
+  /** When the run waited for the window to open, until when. */
+  waitedUntil?: string;
+  /** Why there was nothing to rotate (no credential found, …). */
+  nothing?: string;
+  /** A leak of this credential was reported while it ran: the incident that took over. */
+  supersededBy?: string;
+}

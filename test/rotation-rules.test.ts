@@ -1,5 +1,7 @@
 import type { IncidentState } from '../domain/incident';
-import { nextWindowStart, renderRotationRecord, rotatingEntries, rotationKey, type RotationFacts } from '../domain/rotation';
+import { rotatingEntries } from '../domain/inventory';
+import { nextWindowStart, rotationKey, type RotationFacts } from '../domain/rotation';
+import { renderRotationRecord } from '../domain/rotation-record';
 import { parseInventory } from '../providers';
 
 // The pure rules of scheduled rotation: which entries rotate and under which name, when the window

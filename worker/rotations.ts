@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { ProviderKind } from '../domain/credential';
-import { rotatingEntries } from '../domain/rotation';
+import { rotatingEntries } from '../domain/inventory';
 import type { Inventory } from '../domain/schemas';
 import { supersedeSignal } from '../workflows/definitions';
 

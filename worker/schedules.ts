@@ -1,7 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { durationMs } from '../domain/duration';
 import type { Inventory } from '../domain/schemas';
-import { rotateEveryMs, rotatingEntries, rotationScheduleId } from '../domain/rotation';
+import { rotatingEntries } from '../domain/inventory';
+import { rotateEveryMs, rotationScheduleId } from '../domain/rotation';
 
 export { rotationScheduleId } from '../domain/rotation';
 import type { RotationInput } from '../workflows/rotation';

@@ -5,7 +5,7 @@ import { redactId } from '../domain/credential';
 import { leakedHandle } from '../domain/handles';
 import type { IncidentState } from '../domain/incident';
 import type { NewCredential } from '../domain/results';
-import type { RotationFacts } from '../domain/rotation';
+import type { RotationFacts } from '../domain/rotation-window';
 import { nextWindowStart } from '../domain/rotation-window';
 import { SA, supersedeSignal } from './definitions';
 import { InTurn } from './in-turn';
