@@ -1,17 +1,17 @@
 import { Context } from '@temporalio/activity';
 import type { ProviderKind } from '../domain/credential';
 import type { IncidentState } from '../domain/incident';
-import { planFor, rotatingEntries, type Plan } from '../domain/inventory';
+import { planFor, type Plan } from '../domain/inventory';
 import { renderPostMortem } from '../domain/report';
 import { renderRotationRecord } from '../domain/rotation-record';
 import type { RotationFacts } from '../domain/rotation-window';
 import type { ActionResult, DeployHandle, Identification, NewCredential } from '../domain/results';
-import { PolicySchema, type Policy } from '../domain/incident-input';
 import { redact } from '../domain/redact';
 import { checkIncidentInput, type Checked } from '../domain/issues';
 import type { ParsedIncidentInput, Report } from '../domain/incident-input';
 import { catalog } from '../providers';
 import { runAudit } from '../providers/audit';
+import { planRotation, type RotationPlan } from '../providers/rotation';
 import { unlistedPlaces } from '../providers/discovery';
 import { incidentIdFor } from '../domain/fingerprint';
 import { leakedHandle } from '../domain/handles';
@@ -217,26 +217,9 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
-    /**
-     * What a scheduled rotation replaces, from the inventory as this worker has it: the entry named by
-     * `key`, its consumers, the policy (the entry's, with the rotation's own approvals), and the credential
-     * in use now: the entry's credentialId, or the owner's active key the provider lists (the oldest when
-     * there are two).
-     */
+    /** What a scheduled rotation replaces: the entry, its consumers and policy, the credential in use (providers/rotation.ts). */
     async planRotation({ key }: { key: string }): Promise<RotationPlan> {
-      const found = rotatingEntries(deps.inventory).find((r) => r.key === key);
-      if (!found) throw new PermanentError(`the inventory has no rotating credential named "${key}" (any more): remove its schedule or add the entry back`, 'not-found');
-      const { entry } = found;
-      const base = PolicySchema.parse({ ...deps.inventory.policy, ...entry.policy });
-      const policy: Policy = { ...base, contain: 'after-rotation', approvals: entry.rotation?.approvals ?? [] };
-      const consumers = entry.consumers.map((c) => ({ ...c, storeSpec: deps.inventory.stores[c.store]!, deployerSpec: c.deploy ? deps.inventory.deployers[c.deploy] : undefined }));
-      const plan = { provider: entry.provider, policy, consumers, ...(entry.rotation?.window ? { window: entry.rotation.window } : {}) };
-      if (entry.credentialId) return { ...plan, credentialId: entry.credentialId, owner: entry.owner ?? (await registry.credential(entry.provider).identify({ id: entry.credentialId, secretHandle: leakedHandle(entry.provider, entry.credentialId) })).owner };
-      const credential = registry.credential(entry.provider);
-      if (!credential.list) return { ...plan, owner: entry.owner!, nothing: `${entry.provider} cannot list ${entry.owner}'s credentials: give the entry a credentialId` };
-      const active = (await credential.list(entry.owner)).filter((c) => c.owner === entry.owner && c.status === 'active').sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
-      if (active.length === 0) return { ...plan, owner: entry.owner!, nothing: `${entry.owner} has no active credential to rotate` };
-      return { ...plan, owner: entry.owner!, credentialId: active[0]!.id };
+      return planRotation({ inventory: deps.inventory, registry, key });
     },
 
     async writeRotationRecord({ name, state }: { name: string; state: IncidentState & { rotation: RotationFacts } }) {
@@ -252,17 +235,6 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-
-export interface RotationPlan {
-  provider: ProviderKind;
-  owner: string;
-  /** The credential in use now; absent when there is nothing to rotate (`nothing` says why). */
-  credentialId?: string;
-  nothing?: string;
-  policy: Policy;
-  consumers: ResolvedConsumer[];
-  window?: RotationFacts['window'];
-}
 
 export interface FirstResponse {
   identification: Identification;

@@ -60,11 +60,7 @@ export function planFor(inventory: Inventory, provider: ProviderKind, owner: str
     trust,
     ...discover,
     matched: entry.owner ? `owner ${entry.owner}` : `credential ${entry.credentialId}`,
-    consumers: entry.consumers.map((c) => ({
-      ...c,
-      storeSpec: inventory.stores[c.store]!,
-      deployerSpec: c.deploy ? inventory.deployers[c.deploy] : undefined,
-    })),
+    consumers: resolveConsumers(inventory, entry),
   };
 }
 
@@ -74,4 +70,9 @@ export function rotatingEntries(inventory: Inventory): { key: string; every: str
     const every = entry.rotateEvery ?? inventory.hygiene.rotateEvery;
     return every ? [{ key: rotationKey(entry), every, entry }] : [];
   });
+}
+
+/** An entry's consumers with their store and deployer looked up (the schema made sure both exist). */
+export function resolveConsumers(inventory: Inventory, entry: CredentialEntry): ResolvedConsumer[] {
+  return entry.consumers.map((c) => ({ ...c, storeSpec: inventory.stores[c.store]!, deployerSpec: c.deploy ? inventory.deployers[c.deploy] : undefined }));
 }
