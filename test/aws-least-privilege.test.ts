@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { AddUserToGroupCommand, CreateAccessKeyCommand, CreateGroupCommand, CreateUserCommand, ListAccessKeysCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -9,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, iam, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { FaultProxy } from './support/fault-proxy';
 import { leakInput, report, standardInventory, waitForState } from './support/fixtures';
 
 // The responder runs under exactly the IAM policies deploy/aws/ publishes, not the run's admin key: moto
@@ -63,48 +62,26 @@ discovery:
 }
 
 /**
- * A proxy in front of moto that names the IAM action of every call it passes on, with the key that signed
- * it: `Action=` of the query protocols (IAM, STS), X-Amz-Target of the JSON ones (Secrets Manager, SSM,
- * CloudTrail, ECS), the operation of an RPC v2 path; a REST call (Lambda) is kept as its method and path.
+ * The IAM action of every call the proxy in front of moto passes on, with the key that signed it:
+ * `Action=` of the query protocols (IAM, STS), X-Amz-Target of the JSON ones (Secrets Manager, SSM,
+ * CloudTrail, ECS), the operation of an RPC v2 path; a REST call (Lambda) is named by its route.
  */
-class ActionLog {
-  readonly calls: { key: string; action: string; status: number }[] = [];
-  private server?: Server;
-  url = '';
-
-  async start(target: string): Promise<this> {
-    const to = new URL(target);
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const [key = '?', , , service = '?'] = (/Credential=([^,\s]+)/.exec(req.headers.authorization ?? '')?.[1] ?? '').split('/');
-        const target = req.headers['x-amz-target'];
-        const operation =
-          (typeof target === 'string' ? target.split('.').pop() : undefined) ??
-          new URLSearchParams(/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '') ? body.toString('utf8') : '').get('Action') ??
-          /\/operation\/(\w+)$/.exec(req.url ?? '')?.[1] ??
-          lambdaOperation(req.method ?? '', req.url?.split('?')[0] ?? '') ??
-          `${req.method} ${req.url?.split('?')[0]}`;
-        const up = request({ host: to.hostname, port: to.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-          this.calls.push({ key, action: `${service}:${operation}`, status: answer.statusCode ?? 0 });
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        });
-        up.on('error', () => (res.headersSent ? res.end() : res.writeHead(502).end()));
-        up.end(body);
-      });
-    });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
+async function actionLog(target: string): Promise<{ url: string; calls: { key: string; action: string; status: number }[]; stop(): Promise<void> }> {
+  const proxy = await new FaultProxy(target).start();
+  const calls: { key: string; action: string; status: number }[] = [];
+  proxy.observe(({ method, url, headers, body, status }) => {
+    const [key = '?', , , service = '?'] = (/Credential=([^,\s]+)/.exec(headers.authorization ?? '')?.[1] ?? '').split('/');
+    const target = headers['x-amz-target'];
+    const route = url.split('?')[0]!;
+    const operation =
+      (typeof target === 'string' ? target.split('.').pop() : undefined) ??
+      new URLSearchParams(/x-www-form-urlencoded/.test(headers['content-type'] ?? '') ? body.toString('utf8') : '').get('Action') ??
+      /\/operation\/(\w+)$/.exec(url)?.[1] ??
+      lambdaOperation(method, route) ??
+      `${method} ${route}`;
+    calls.push({ key, action: `${service}:${operation}`, status });
+  });
+  return { url: proxy.url, calls, stop: () => proxy.stop() };
 }
 
 /** The Lambda operations Leakstop calls, by their REST route (anything else stays unnamed, and fails the check). */
@@ -137,7 +114,7 @@ test('the full runbook with only the published policies: every step done, every 
   await admin.send(new CreateGroupCommand({ GroupName: leak.user }));
   await admin.send(new AddUserToGroupCommand({ GroupName: leak.user, UserName: leak.user }));
   admin.destroy();
-  const log = await new ActionLog().start(testEnv().motoEndpoint);
+  const log = await actionLog(testEnv().motoEndpoint);
   const taskQueue = uniqueQueue('least-privilege');
   const worker = await startWorker({ taskQueue, inventory: inventory(leak.user), awsCredentials: me.credentials, awsEndpoint: log.url });
   try {

@@ -1,4 +1,4 @@
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What to do to the next requests whose body or path matches. */
@@ -8,6 +8,15 @@ export interface Fault {
   kind: 'throttle' | 'server-error' | 'slow' | 'too-many' | 'denied';
   /** For slow: how long to hold the answer. */
   delayMs?: number;
+}
+
+/** A request the proxy passed on, with the status the server answered. */
+export interface PassedCall {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  status: number;
 }
 
 /**
@@ -20,6 +29,7 @@ export class FaultProxy {
   /** Requests matching `recordMatching`'s pattern, with what the server answered (to count calls, read what came back). */
   readonly recorded: { request: string; response: string }[] = [];
   private record?: RegExp;
+  private observers: ((call: PassedCall) => void)[] = [];
   private readonly faults: Fault[] = [];
   private server?: Server;
   url = '';
@@ -33,6 +43,11 @@ export class FaultProxy {
   /** From now on, keeps every request whose path or body matches, with the answer (`recorded`). */
   recordMatching(match: RegExp): void {
     this.record = match;
+  }
+
+  /** Calls `see` with every request passed on to the server, once its answer's status is known. */
+  observe(see: (call: PassedCall) => void): void {
+    this.observers.push(see);
   }
 
   /** No more faults: the provider works again. */
@@ -73,6 +88,7 @@ export class FaultProxy {
         const upstream = request(
           { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
           (up) => {
+            for (const see of this.observers) see({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, status: up.statusCode ?? 0 });
             res.writeHead(up.statusCode ?? 502, up.headers);
             if (this.record?.test(what)) {
               const answer: Buffer[] = [];
