@@ -38,7 +38,7 @@ const CANCEL_ENDS_LIKE_ABORT = 'cancel-ends-like-abort';
 /** 2026-11, after 0.1.0: the inventory's discovery sources are searched for unlisted copies while containment runs. */
 const DISCOVER_CONSUMERS = 'discover-consumers';
 
-const retry: RetryPolicy = {
+export const retry: RetryPolicy = {
   initialInterval: '500ms',
   backoffCoefficient: 2,
   maximumInterval: '10s',
@@ -48,8 +48,8 @@ const retry: RetryPolicy = {
 };
 // Provider calls take well under a second; a short timeout lets a crashed worker's attempt be
 // retried elsewhere quickly. Verification waits for a new key to propagate, so it gets longer.
-const providerCalls = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry });
-const propagationChecks = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry });
+export const providerCalls = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry });
+export const propagationChecks = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry });
 const workerLocal = proxyLocalActivities<Activities>({ startToCloseTimeout: '5s', retry });
 // Deploys can take long; the heartbeat lets a crashed worker's attempt be retried within seconds.
 const deploys = proxyActivities<Activities>({ startToCloseTimeout: '2h', heartbeatTimeout: '10s', retry });

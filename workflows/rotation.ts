@@ -1,15 +1,13 @@
 import { CancellationScope, isCancellation, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { redactId } from '../domain/credential';
 import { leakedHandle } from '../domain/handles';
 import type { IncidentState } from '../domain/incident';
 import type { NewCredential } from '../domain/results';
-import type { RotationFacts } from '../domain/rotation-window';
-import { nextWindowStart } from '../domain/rotation-window';
+import { nextWindowStart, type RotationFacts } from '../domain/rotation-window';
 import { SA, supersedeSignal } from './definitions';
 import { InTurn } from './in-turn';
-import { checkedReplacement, redeploy, updateEnvironments } from './incident';
+import { checkedReplacement, propagationChecks, providerCalls, redeploy, retry, updateEnvironments } from './incident';
 import { failureMessage, Incident, IncidentAborted, SKIPPED } from './incident-state';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -22,9 +20,6 @@ type Activities = ReturnType<typeof createActivities>;
 // signals and updates as an incident (status, approve, decide, done, abort) drive it from the CLI, Slack
 // and the Temporal UI. A new workflow type: no history of the incident workflow is touched.
 
-const retry: RetryPolicy = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 6, nonRetryableErrorTypes: ['PermanentError', 'ValidationError', 'ConfigError'] };
-const providerCalls = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry });
-const propagationChecks = proxyActivities<Activities>({ startToCloseTimeout: '60s', retry });
 // The owner's credentials are listed to find the one in use: one request per key in a large account.
 const planning = proxyActivities<Activities>({ startToCloseTimeout: '5m', retry });
 
