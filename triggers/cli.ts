@@ -5,11 +5,11 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { redactId } from '../domain/credential';
 import type { Decision, IncidentState } from '../domain/incident';
 import type { Phase } from '../domain/schemas';
-import { LocalFileVault } from '../providers/local-vault/vault';
 import { ConfigError } from '../domain/inventory';
 import { ValidationError } from '../domain/issues';
 import { loadCodecKeys } from '../worker/codec';
 import { loadConfig, loadInventory } from '../worker/config';
+import { openVault } from '../worker/vault';
 import { connectClient } from '../worker/temporal-client';
 import { Sealer } from '../domain/seal';
 import { IncidentControl, RotationRefused } from './control';
@@ -158,7 +158,12 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
         if (o['credential-file']) {
           const secret = readFileSync(o['credential-file'], 'utf8').trim();
           const { provider } = (await control.status(incidentId)).input;
-          credential = await keepSecret(new LocalFileVault(path.join(cfg.dataDir, 'vault')), 'new', provider, secret);
+          const vault = openVault({ dataDir: cfg.dataDir, url: cfg.vaultUrl, keys });
+          try {
+            credential = await keepSecret(vault, 'new', provider, secret);
+          } finally {
+            await vault.close();
+          }
         }
         out(await control.done(incidentId, { by, step: o.step, note: o.note, credential }));
         return 0;

@@ -23,6 +23,8 @@ export interface LeakstopConfig {
   /** Temporal UI origins allowed to call the codec server (CORS). */
   codecOrigins: string[];
   github: { baseUrl?: string; token?: string; postMortemRepository?: string };
+  /** The shared vault (postgres://…); unset: files in the data folder (worker/vault.ts). */
+  vaultUrl?: string;
 }
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -54,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LeakstopConfig
       token: env.LEAKSTOP_GITHUB_TOKEN || undefined,
       postMortemRepository: env.LEAKSTOP_GITHUB_POSTMORTEM_REPO || undefined,
     },
+    vaultUrl: env.LEAKSTOP_VAULT_URL || undefined,
     codecTokens: list(env.LEAKSTOP_CODEC_TOKENS),
     codecOrigins: env.LEAKSTOP_CODEC_ORIGINS
       ? list(env.LEAKSTOP_CODEC_ORIGINS)

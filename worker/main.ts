@@ -1,8 +1,6 @@
 import { createServer } from 'node:http';
 import { NativeConnection } from '@temporalio/worker';
 import { redact } from '../domain/redact';
-import path from 'node:path';
-import { LocalFileVault } from '../providers/local-vault/vault';
 import { IncidentControl } from '../triggers/control';
 import { createIngress } from '../triggers/http';
 import { loadCodecKeys } from './codec';
@@ -17,6 +15,7 @@ import { freePort } from './net';
 import { reconcileHygieneSchedule, reconcileRotationSchedules } from './schedules';
 import { rotationYielder } from './rotations';
 import { buildDeps, createWorker, sealerFor } from './wiring';
+import { openVault } from './vault';
 
 /**
  * `npm start`: the embedded Temporal dev server (unless TEMPORAL_ADDRESS is set), the worker and the
@@ -49,6 +48,9 @@ async function main(): Promise<void> {
   }
 
   const stops: (() => Promise<void>)[] = [];
+  // One vault for the worker and the ingress of this process: shared by every host with LEAKSTOP_VAULT_URL.
+  const vault = openVault({ dataDir: cfg.dataDir, url: cfg.vaultUrl, keys });
+  stops.push(() => vault.close());
   const sdkMetricsUrl = sdkMetrics && `http://${sdkMetrics}/metrics`;
   const { client, close } = await connectClient({ address, namespace: cfg.namespace, keys });
   const metrics = new Metrics({ sdkMetricsUrl, ...(role !== 'worker' ? { openIncidents: () => openIncidentsFrom(client) } : {}) });
@@ -57,8 +59,9 @@ async function main(): Promise<void> {
   stops.push(close);
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
-    const deps = { ...buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, notifier: notifiersFromEnv(), report: (i) => control.report(i), rotations: rotationYielder(client, cfg.taskQueue, inventory), keys }), metrics };
-    const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys });
+    const deps = { ...buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, vault, notifier: notifiersFromEnv(), report: (i) => control.report(i), rotations: rotationYielder(client, cfg.taskQueue, inventory), keys }), metrics };
+    // LEAKSTOP_WORKFLOW_BUNDLE: workflows bundled ahead (bundleWorkflowCode), so a start need not bundle them.
+    const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys, workflowBundlePath: process.env.LEAKSTOP_WORKFLOW_BUNDLE || undefined });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
@@ -81,7 +84,6 @@ async function main(): Promise<void> {
     }
   }
   if (role !== 'worker') {
-    const vault = new LocalFileVault(path.join(cfg.dataDir, 'vault'));
     const routes = [metricsRoute(metrics, metricsToken), ...(await ingressRoutes({ cfg, keys, control, inventory, vault, log }))];
     const server = createIngress({ log, healthy: () => true, routes, observe: (p, status) => metrics.onRequest(endpointOf(p), status) });
     await new Promise<void>((r) => server.listen(httpPort, process.env.LEAKSTOP_HTTP_HOST ?? '0.0.0.0', r));

@@ -7,7 +7,7 @@ import { catalog } from '../providers';
 import { ConsoleNotifier } from '../providers/console-notifier/notifier';
 import { LocalFileVault } from '../providers/local-vault/vault';
 import { MarkdownFileSink } from '../providers/markdown-report/sink';
-import type { Notifier, PostMortemSink } from '../providers/types';
+import type { Notifier, PostMortemSink, SecretVault } from '../providers/types';
 import { redact } from '../domain/redact';
 import { GitHubSecretScanningAlerts } from '../providers/github/alerts';
 import { GitHubIssueSink } from '../providers/github/issue-sink';
@@ -35,6 +35,8 @@ export interface DepsOptions {
   rotations?: ActivityDeps['rotations'];
   dataDir: string;
   reportsDir: string;
+  /** Where new credentials wait (worker/vault.ts); files in `dataDir` unless given. */
+  vault?: SecretVault;
   notifier?: Notifier;
   /** The payload keys: reports' seals are checked with a key derived from them. */
   keys: CodecKeys;
@@ -48,7 +50,7 @@ export const sealerFor = (keys: CodecKeys) => Sealer.from(keys);
 
 /** The one composition root of a worker: providers from the modules (providers/index.ts), sinks, notifier. */
 export function buildDeps(o: DepsOptions): ActivityDeps {
-  const vault = new LocalFileVault(path.join(o.dataDir, 'vault'));
+  const vault = o.vault ?? new LocalFileVault(path.join(o.dataDir, 'vault'));
   const gh = { baseUrl: o.github?.baseUrl, auth: o.github?.token };
   const registry = catalog.registry({
     vault,

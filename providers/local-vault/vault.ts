@@ -8,7 +8,7 @@ import type { SecretMaterial, SecretVault } from '../types';
 /**
  * Keeps a new credential between regenerate and the stores, encrypted (AES-256-GCM) on local disk,
  * so the workflow only ever holds a handle. Survives a worker crash on the same host; several
- * worker hosts need a shared vault (a SecretVault backed by a cloud secret store).
+ * worker hosts need the shared one (providers/postgres-vault, chosen by LEAKSTOP_VAULT_URL).
  */
 export class LocalFileVault implements SecretVault {
   private key?: Buffer;
@@ -16,7 +16,7 @@ export class LocalFileVault implements SecretVault {
   constructor(private readonly dir: string) {}
 
   async put(handle: string, material: SecretMaterial): Promise<void> {
-    registerSecrets(material);
+    registerVaultSecrets(material);
     const key = await this.masterKey();
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -32,7 +32,7 @@ export class LocalFileVault implements SecretVault {
     const decipher = createDecipheriv('aes-256-gcm', await this.masterKey(), data.subarray(0, 12));
     decipher.setAuthTag(data.subarray(12, 28));
     const material: SecretMaterial = JSON.parse(Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]).toString('utf8'));
-    registerSecrets(material); // a new worker process learns what to redact
+    registerVaultSecrets(material); // a new worker process learns what to redact
     return material;
   }
 
@@ -59,10 +59,12 @@ export class LocalFileVault implements SecretVault {
 }
 
 /**
- * Facts (a key id, a login, scopes) stay readable in logs and reports; only secret fields are registered.
- * A field this version does not know (an entry written by another version) counts as a secret.
+ * What every vault does with material it stores or reads (this one and providers/postgres-vault), so the
+ * worker holding it redacts it. Facts (a key id, a login, scopes) stay readable in logs and reports; only
+ * secret fields are registered. A field this version does not know (an entry written by another version)
+ * counts as a secret.
  */
-function registerSecrets(material: SecretMaterial): void {
+export function registerVaultSecrets(material: SecretMaterial): void {
   for (const [field, value] of Object.entries(material)) {
     if (!catalog.isFact(field)) registerSecret(value);
   }
