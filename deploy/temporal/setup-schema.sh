@@ -8,8 +8,10 @@
 set -eu
 
 : "${SQL_HOST:?}" "${SQL_PORT:?}" "${SQL_USER:?}" "${SQL_PASSWORD:?}" "${SQL_PLUGIN:?}"
-# Schema files ship inside the admin-tools image, so they always match its server version.
-schema_root=/etc/temporal/schema/postgresql/v12
+# Schema files ship inside the admin-tools image, so they always match its server version. The cluster
+# topology test (test/support/temporal-cluster.ts) runs this same script with the schema folder of the
+# server it built from the same release (scripts/setup-temporal-server.sh).
+schema_root=${TEMPORAL_SCHEMA_ROOT:-/etc/temporal/schema}/postgresql/v12
 
 # compose only starts us once PostgreSQL is healthy, but a retry keeps manual runs and
 # slow first boots from failing the whole stack on a transient connection error.
@@ -28,7 +30,13 @@ migrate() { # $1 = database name, $2 = schema directory under $schema_root
   temporal-sql-tool --db "$1" update-schema -d "$schema_root/$2/versioned"
 }
 
-# Names must match DBNAME / VISIBILITY_DBNAME on the temporal service (both upstream defaults).
-migrate temporal temporal
-migrate temporal_visibility visibility
+# Names must match DBNAME / VISIBILITY_DBNAME on the temporal services (the same variables, with the
+# same upstream defaults).
+migrate "${DBNAME:-temporal}" temporal
+migrate "${VISIBILITY_DBNAME:-temporal_visibility}" visibility
+# Leakstop's shared vault (LEAKSTOP_VAULT_URL): an empty database; Leakstop makes its table on first use.
+if [ -n "${LEAKSTOP_VAULT_DBNAME:-}" ]; then
+  echo "temporal-schema: creating database '$LEAKSTOP_VAULT_DBNAME' (Leakstop's vault)"
+  retry temporal-sql-tool --db "$LEAKSTOP_VAULT_DBNAME" create
+fi
 echo "temporal-schema: done"

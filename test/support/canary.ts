@@ -122,3 +122,18 @@ export async function incidentSinks(client: Client, incidentId: string, result: 
   for (const [file, bytes] of Object.entries(filesUnder(dataDir))) sinks[`data folder: ${file}`] = bytes;
   return { history, sinks };
 }
+
+/** Every value of every table of a PostgreSQL database, raw (bytea as its bytes): what a database reader sees. */
+export async function databaseBytes(pg: { host?: string; port: number; superuser: string; password: string }, database: string): Promise<Buffer> {
+  const { asSuperuser } = await import('./postgres-server');
+  return asSuperuser(pg, async (c) => {
+    const tables = (await c.query<{ schema: string; name: string }>("SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')")).rows;
+    const parts: Buffer[] = [];
+    for (const t of tables) {
+      for (const row of (await c.query(`SELECT * FROM "${t.schema}"."${t.name}"`)).rows) {
+        for (const v of Object.values(row)) parts.push(Buffer.isBuffer(v) ? v : Buffer.from(v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)));
+      }
+    }
+    return Buffer.concat(parts);
+  }, database);
+}
