@@ -69,7 +69,7 @@ export function renderPostMortem(s: IncidentState, blastRadius: string[] = []): 
     out(`- Last used: ${lastUsed ? (isUnknown(lastUsed) ? `unknown (${text(lastUsed.reason)})` : lastUsed.at ? text(`${lastUsed.at} ${lastUsed.service ?? ''} ${lastUsed.region ?? ''}`.trim()) : 'never') : 'unknown'}`);
     // The provider's own facts, rendered by its module (already escaped for Markdown there).
     out(...blastRadius);
-    out(`- Consumers from the inventory: ${s.consumers.length ? s.consumers.map((c) => `${text(c.name)} (${text(c.storeSpec.kind)} ${code(c.key)}${c.deployerSpec && c.deploy ? `, redeployed by ${text(c.deploy)}` : ''})`).join('; ') : 'none known'}`);
+    out(`- Consumers (from the inventory${s.discovered?.added ? ', and the places discovery found' : ''}): ${s.consumers.length ? s.consumers.map((c) => `${text(c.name)} (${text(c.storeSpec.kind)} ${code(c.key)}${c.deployerSpec && c.deploy ? `, redeployed by ${text(c.deploy)}` : ''})`).join('; ') : 'none known'}`);
     out('');
   }
 
@@ -77,20 +77,36 @@ export function renderPostMortem(s: IncidentState, blastRadius: string[] = []): 
   if (d) {
     out('## Found during the incident', '');
     if (!d.places.length) out(`Discovery searched the inventory's sources in ${d.ms} ms and found no copy the inventory does not list.`, '');
+    // The consumers the incident added for each place: one per runner (what runs from it), or the place alone.
+    const added = new Set(d.added?.names ?? []);
+    const consumersOf = (p: (typeof d.places)[number]) => s.consumers.filter((c) => added.has(c.name) && c.store === p.store && c.key === p.key);
     for (const p of d.places) {
       out(`- ${text(p.store)} ${code(p.key)}: matched by ${p.matchedBy === 'id' ? 'its public id' : 'the fingerprint of its value'}${p.field ? '' : '; the credential sits inside other text there: edit it by hand'}`);
+      for (const c of consumersOf(p)) out(`  - ${placeOutcome(s, c)}`);
     }
     if (d.places.length) {
-      out('', d.added ? `Added to this incident's consumers by ${text(d.added.by)}: the new credential was written there (nothing was redeployed: no deployer is known for them).` : d.mode === 'report' ? 'Reported only (discovery.discovered: report): update them by hand.' : 'Left out of the incident: update them by hand.', '');
-      // Only keys made of the characters stores use are offered as YAML to paste.
+      out('', d.added ? `Added to this incident's consumers by ${text(d.added.by)}: the new credential was written there, and what runs from them was redeployed where a deployer was found (per place above).` : d.mode === 'report' ? 'Reported only (discovery.discovered: report): update them by hand.' : 'Left out of the incident: update them by hand.', '');
+      // Only keys and names made of the characters stores use are offered as YAML to paste.
       const pastable = d.places.filter((p) => p.field && /^[A-Za-z0-9/_+=.@#-]{1,500}$/.test(p.key) && /^[A-Za-z0-9_.-]{1,100}$/.test(p.store));
       if (pastable.length) {
-        out("Inventory entries to add, under this credential's entry:", '', '```yaml', 'consumers:');
-        for (const p of pastable) out(`  - { name: ${`${p.store}-${p.key}`.replace(/[^A-Za-z0-9_.]+/g, '-').slice(0, 80)}, store: ${p.store}, key: "${p.key}", field: ${p.field}${p.field === 'json' ? ', merge: true' : ''} }`);
-        out('```', '');
+        const deployers = new Map<string, string>();
+        const consumers: string[] = [];
+        for (const p of pastable) {
+          const base = `${p.store}-${p.key}`.replace(/[^A-Za-z0-9_.]+/g, '-').slice(0, 80);
+          const entry = `store: ${p.store}, key: "${p.key}", field: ${p.field}${p.field === 'json' ? ', merge: true' : ''}`;
+          const deploys = consumersOf(p).flatMap((c) => {
+            const yaml = c.deploy && c.deployerSpec ? deployerYaml(c.deploy, c.deployerSpec) : undefined;
+            return yaml ? [(deployers.set(c.deploy!, yaml), c.deploy!)] : [];
+          });
+          if (deploys.length === 0) consumers.push(`  - { name: ${base}, ${entry} }`);
+          deploys.forEach((deploy, i) => consumers.push(`  - { name: ${i ? `${base}-${i + 1}` : base}, ${entry}, deploy: ${deploy} }`));
+        }
+        out("Inventory entries to add (the consumers under this credential's entry):", '', '```yaml');
+        if (deployers.size) out('deployers:', ...deployers.values());
+        out('consumers:', ...consumers, '```', '');
       }
     }
-    for (const problem of d.problems) out(`- Not fully searched: ${text(problem)}`);
+    for (const problem of d.problems) out(`- Discovery: ${text(problem)}`);
     if (d.problems.length) out('');
   }
 
@@ -127,6 +143,32 @@ export function renderPostMortem(s: IncidentState, blastRadius: string[] = []): 
     '',
   );
   return lines.join('\n');
+}
+
+/** What became of one discovered consumer: written, and redeployed by its deployer (or why not). */
+function placeOutcome(s: IncidentState, c: IncidentState['consumers'][number]): string {
+  const name = code(c.name);
+  if (!s.storeWrites.some((w) => w.consumer === c.name)) return `${name}: not written (see Actions)`;
+  if (!c.deployerSpec) return `${name}: written; nothing Leakstop can restart was found running from it: restart what reads it by hand`;
+  const by = `${code(c.deploy ?? c.deployerSpec.kind)} (${text(c.deployerSpec.kind)})`;
+  const deployed = s.deploys.find((r) => r.consumer === c.name);
+  return deployed ? `${name}: written, redeployed by ${by}: deploy ${code(deployed.id)} ${text(deployed.status)}` : `${name}: written, not redeployed by ${by} (see Actions)`;
+}
+
+/**
+ * A deployer spec as one line of YAML to paste under `deployers:`, or undefined when a name or value is not
+ * made of the characters deployer options use (it is then left out rather than escaped into the block).
+ */
+function deployerYaml(name: string, spec: Record<string, unknown>): string | undefined {
+  if (!/^[A-Za-z0-9_.-]{1,120}$/.test(name)) return undefined;
+  const fields: string[] = [];
+  for (const [k, v] of Object.entries(spec)) {
+    if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(k)) return undefined;
+    if (typeof v === 'number' || typeof v === 'boolean') fields.push(`${k}: ${v}`);
+    else if (typeof v === 'string' && /^[A-Za-z0-9_.:/@+=-]{1,300}$/.test(v)) fields.push(`${k}: ${k === 'kind' ? v : JSON.stringify(v)}`);
+    else return undefined;
+  }
+  return `  ${name}: { ${fields.join(', ')} }`;
 }
 
 function known<T>(value: Known<T>, show: (v: T) => string): string {

@@ -4,11 +4,16 @@ import type { DiscoveredPlace } from '../domain/incident';
 import type { Consumer, CredentialEntry, Inventory, ResolvedConsumer } from '../domain/schemas';
 import type { Catalog } from './catalog';
 import type { Registry } from './registry';
+import type { SecretStore } from './types';
 
 // Where credentials live: every store of the inventory that can be listed is searched, each under its
 // prefixes and bounded in time, for credentials any provider module recognises: AWS access key ids by
 // their public id, tokens by their format (then named by their fingerprint). Values are compared here,
 // in the process, and dropped: only where a credential was found, and how, leaves this file.
+
+/** What a store says runs from one of its entries (SecretStore.runners), and one of those. */
+export type Runners = Awaited<ReturnType<NonNullable<SecretStore['runners']>>>;
+export type Runner = Runners['runners'][number];
 
 /** Entries longer than this are not one credential's setting (a bundle, a certificate chain): skipped. */
 const MAX_VALUE = 64 * 1024;
@@ -168,7 +173,10 @@ export const NO_VAULT = {
 
 /**
  * During an incident: the places holding this credential that the inventory does not list (`known`),
- * and consumers for those a value can be written to. None when the inventory names no sources.
+ * and consumers for those a value can be written to: one per place and what runs from it (the store's
+ * runners, each with its deployer spec), so that each is restarted once the new value is written there;
+ * the place alone when nothing runs from it that its store can name. None when the inventory names no
+ * sources. With `report`, nothing is written, so what runs from the places is not looked for.
  */
 export async function unlistedPlaces(o: {
   inventory: Inventory;
@@ -177,9 +185,12 @@ export async function unlistedPlaces(o: {
   provider: string;
   credentialId: string;
   known: { store: string; key: string }[];
+  now?: () => number;
 }): Promise<{ places: DiscoveredPlace[]; consumers: ResolvedConsumer[]; mode: Inventory['discovery']['discovered']; problems: string[]; ms: number } | undefined> {
   const cfg = o.inventory.discovery;
   if (Object.keys(cfg.sources).length === 0) return undefined;
+  const now = o.now ?? Date.now;
+  const began = now();
   const d = await discover(o);
   const listed = (store: string, key: string) => o.known.some((k) => k.store === store && (k.key === key || k.key.split('#')[0] === key));
   const places = new Map<string, DiscoveredPlace>();
@@ -189,14 +200,66 @@ export async function unlistedPlaces(o: {
     if (!listed(p.store, p.key)) places.set(`${p.store}\0${p.key}`, { store: p.store, key: p.key, matchedBy: p.matchedBy, ...(p.field ? { field: p.field } : {}) });
   }
   const found = [...places.values()];
-  const consumers: ResolvedConsumer[] = found
-    .filter((p) => p.field)
-    .map((p) => ({ name: discoveredName(p), store: p.store, key: p.key, field: p.field!, ...(p.field === 'json' ? { merge: true } : {}), storeSpec: o.inventory.stores[p.store]! }));
-  return { places: found, consumers, mode: cfg.discovered, problems: d.problems.map((p) => `${p.store}: ${p.problem}`), ms: d.ms };
+  const writable = found.filter((p) => p.field);
+  const problems = d.problems.map((p) => `${p.store}: ${p.problem}`);
+  const runners = cfg.discovered === 'report' ? new Map<DiscoveredPlace, Runner[]>() : await runnersOf(writable, o.inventory, o.registry, problems);
+  const names = new Set<string>();
+  const unique = (name: string) => {
+    let n = name;
+    for (let i = 2; names.has(n); i++) n = `${name}-${i}`;
+    return names.add(n), n;
+  };
+  const consumers = writable.flatMap((p): ResolvedConsumer[] => {
+    const base = { store: p.store, key: p.key, field: p.field!, ...(p.field === 'json' ? { merge: true } : {}), storeSpec: o.inventory.stores[p.store]! };
+    const rs = runners.get(p) ?? [];
+    if (rs.length === 0) return [{ name: unique(discoveredName(p)), ...base }];
+    return rs.map((r) => ({ name: unique(`${discoveredName(p)}/${slug(r.name)}`), ...base, deploy: discoveredDeployer(p.store, r.name), deployerSpec: r.deployer }));
+  });
+  return { places: found, consumers, mode: cfg.discovered, problems, ms: now() - began };
 }
 
-/** A discovered place's consumer name: `discovered-<store>-<key>`, in the characters consumer names use. */
+/**
+ * What runs from each place, asked of its store (stores that cannot say have none), each store bounded by
+ * the discovery timeout as its search was. A store that fails or is cut off is a problem, as is whatever
+ * runs from a place but is left to a person: its places are then written without a restart.
+ */
+async function runnersOf(places: DiscoveredPlace[], inventory: Inventory, registry: Registry, problems: string[]): Promise<Map<DiscoveredPlace, Runner[]>> {
+  const out = new Map<DiscoveredPlace, Runner[]>();
+  const stores = [...new Set(places.map((p) => p.store))];
+  await Promise.all(
+    stores.map(async (store) => {
+      const spec = inventory.stores[store]!;
+      const impl = registry.store(spec.kind);
+      if (!impl.runners) return;
+      const signal = AbortSignal.timeout(durationMs(inventory.discovery.timeout));
+      await Promise.all(
+        places
+          .filter((p) => p.store === store)
+          .map(async (p) => {
+            try {
+              const r = await impl.runners!(spec, p.key, signal);
+              out.set(p, r.runners);
+              problems.push(...r.leftAlone.map((why) => `${store} ${p.key}: ${why}`));
+              // A store stops listing once the signal aborts: what it named is restarted, the rest may be missing.
+              if (signal.aborted) problems.push(`${store} ${p.key}: listing what runs from it was cut off after ${inventory.discovery.timeout}; more may read it than is restarted`);
+            } catch (err) {
+              const why = signal.aborted ? `cut off after ${inventory.discovery.timeout}` : (err as Error).message.slice(0, 300);
+              problems.push(`${store} ${p.key}: what runs from it could not be listed (${why}); it is written but nothing is restarted`);
+            }
+          }),
+      );
+    }),
+  );
+  return out;
+}
+
+/** A discovered place's consumer name: `discovered-<store>-<key>`, in the characters consumer names use; `/<runner>` follows for each thing that runs from it. */
 export const discoveredName = (p: { store: string; key: string }) => `discovered-${p.store}-${p.key}`.replace(/[^A-Za-z0-9_.]+/g, '-').replace(/-+$/, '').slice(0, 100);
+
+/** The name a discovered runner's deployer goes by (a consumer's `deploy`, and the post-mortem's `deployers:` entry). */
+export const discoveredDeployer = (store: string, runner: string) => slug(`discovered-${store}-${runner}`).slice(0, 120);
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '-');
 
 /** Owners, where a provider can name one from the public id alone (an AWS key's IAM user), by `provider\0id`. */
 export async function ownersOf(found: readonly Found[], registry: Registry): Promise<Map<string, string>> {

@@ -81,6 +81,22 @@ export interface SecretStore {
    * once `signal` aborts.
    */
   scan?(spec: StoreSpec, prefix: string | undefined, visit: (key: string, value: string) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * What runs from the entry under `key` and must be restarted to read a new value there (the
+   * function, the services, the Deployments), each with the deployer spec that restarts it; and what
+   * reads it but is left to a person, with why. Discovery asks, for the places it found; stops early
+   * once `signal` aborts. Only names travel: no value is read here.
+   */
+  runners?(
+    spec: StoreSpec,
+    key: string,
+    signal: AbortSignal,
+  ): Promise<{
+    /** `name`: unique within the store, in the characters inventory names use (`cluster.service`, `function.alias`, a Deployment); `deployer`: a full spec of a deployer kind, as its module's schema parses it. */
+    runners: { name: string; deployer: DeployerSpec }[];
+    /** What reads the entry but is not restarted by Leakstop, and why (a person restarts it); names only. */
+    leftAlone: string[];
+  }>;
 }
 
 export interface Deployer {

@@ -1,17 +1,31 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CreateAliasCommand, CreateFunctionCommand, LambdaClient, PublishVersionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { secretId } from '../domain/fingerprint';
-import { parseInventory } from '../providers';
+import type { ResolvedConsumer } from '../domain/schemas';
+import { catalog, parseInventory } from '../providers';
+import { EcsServiceDeployer } from '../providers/aws-ecs/deployer';
+import { EcsTaskDefinitionStore } from '../providers/aws-ecs/store';
+import { unlistedPlaces } from '../providers/discovery';
 import { cli } from '../triggers/cli';
 import { randomBase62 } from './github/tokens';
-import { awsConfig, leakedKey, testEnv } from './support/env';
+import { deployment, limitedToken, namespace, providersYaml, secret, TOKEN_ENV } from './kubernetes/cluster';
+import { FaultProxy } from './support/fault-proxy';
+import { awsConfig, iam, leakedKey, scratchDir, testEnv } from './support/env';
+import { incidentContext } from './support/fixtures';
 import { writeFileSync } from 'node:fs';
 
 // `leakstop inventory discover` against real stores (moto's Secrets Manager and SSM, OpenBao's dev
 // server): credentials found where they sit, grouped by credential (AWS keys by their IAM user, tokens
-// by fingerprint), written back as an inventory that loads; no value leaves the process.
+// by fingerprint), written back as an inventory that loads; no value leaves the process. Then, as an
+// incident sees them (unlistedPlaces), what runs from the places found, on moto and the kube-apiserver:
+// which functions' aliases, ECS services and Deployments become consumers with a deployer, which are left
+// to a person and why, and a listing that fails, reported.
 
 const tag = `disc-${Date.now().toString(36)}`;
 const saved = { ...process.env };
@@ -96,3 +110,125 @@ test('a credential inside other text is listed for a person, not added; no value
   expect(statSync(file).mode & 0o777).toBe(0o600);
   expect(output.at(-1)).toMatch(/^leakstop: 5 place\(s\) of 3 credential\(s\) in 3 store\(s\); \d+ entries compared in \d+ ms; draft in /);
 });
+
+describe('what runs from a place found during an incident', () => {
+  const ecs = new ECSClient(awsConfig());
+  const lambda = new LambdaClient(awsConfig());
+  afterAll(() => (ecs.destroy(), lambda.destroy()));
+  const registryFor = (inventory: ReturnType<typeof parseInventory>, env: NodeJS.ProcessEnv = {}) => catalog.registry({ vault: {} as never, env, settings: { aws: awsConfig() }, inventory });
+  const places = (inventory: ReturnType<typeof parseInventory>, keyId: string, env: NodeJS.ProcessEnv = {}) =>
+    unlistedPlaces({ inventory, registry: registryFor(inventory, env), catalog, provider: 'aws-iam', credentialId: keyId, known: [] });
+  /** What a test compares: each consumer's name, where it writes, and how it is redeployed. */
+  const shown = (cs: ResolvedConsumer[]) => cs.map((c) => ({ name: c.name, key: c.key, deploy: c.deploy, deployerSpec: c.deployerSpec })).sort((a, b) => a.name.localeCompare(b.name));
+
+  test('Kubernetes: the Deployments whose pods read the Secret (volume, projected volume, envFrom, an init container’s secretKeyRef); not one reading another Secret; a paused one left to a person', async () => {
+    const leak = await leakedKey('runners-kube');
+    const ns = await namespace('runners');
+    await secret(ns, 'app-aws', { AWS_ACCESS_KEY_ID: leak.keyId, AWS_SECRET_ACCESS_KEY: leak.secret });
+    await secret(ns, 'other', { TOKEN: 'unrelated' });
+    const image = 'example.invalid/app:1';
+    await deployment(ns, 'vol', { pod: { containers: [{ name: 'app', image }], volumes: [{ name: 'aws', secret: { secretName: 'app-aws' } }] } });
+    await deployment(ns, 'proj', { pod: { containers: [{ name: 'app', image }], volumes: [{ name: 'all', projected: { sources: [{ configMap: { name: 'settings' } }, { secret: { name: 'app-aws' } }] } }] } });
+    await deployment(ns, 'envfrom', { pod: { containers: [{ name: 'sidecar', image }, { name: 'app', image, envFrom: [{ secretRef: { name: 'app-aws' } }] }] } });
+    await deployment(ns, 'init', { pod: { initContainers: [{ name: 'fetch', image, env: [{ name: 'KEY', valueFrom: { secretKeyRef: { name: 'app-aws', key: 'AWS_ACCESS_KEY_ID' } } }] }], containers: [{ name: 'app', image }] } });
+    await deployment(ns, 'reads-other', { pod: { containers: [{ name: 'app', image, envFrom: [{ secretRef: { name: 'other' } }], env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'other', key: 'TOKEN' } } }] }], volumes: [{ name: 'o', secret: { secretName: 'other' } }] } });
+    await deployment(ns, 'paused', { paused: true, pod: { containers: [{ name: 'app', image }], volumes: [{ name: 'aws', secret: { secretName: 'app-aws' } }] } });
+    const yaml = (mode: string, cluster = 'test') => `${providersYaml()}      limited: { server: "${testEnv().kube.server}", caFile: "${testEnv().kube.caFile}", tokenEnv: LIMITED_TOKEN }
+stores:
+  k8s: { kind: kubernetes-secret, cluster: ${cluster}, namespace: ${ns}, redeploy: { until: new-replicaset } }
+discovery: { sources: { k8s: {} }, discovered: ${mode} }
+`;
+    const env = { [TOKEN_ENV]: testEnv().kube.token, LIMITED_TOKEN: 'unused' };
+    const found = (await places(parseInventory(yaml('update')), leak.keyId, env))!;
+    const rollout = (deployment: string) => ({ kind: 'kubernetes-rollout', cluster: 'test', namespace: ns, deployment, until: 'new-replicaset', timeout: '10m', pollInterval: '2s' });
+    expect(found.places).toEqual([{ store: 'k8s', key: 'app-aws', matchedBy: 'id', field: 'json' }]);
+    expect(shown(found.consumers)).toEqual(['envfrom', 'init', 'proj', 'vol'].map((d) => ({ name: `discovered-k8s-app-aws/${d}`, key: 'app-aws', deploy: `discovered-k8s-${d}`, deployerSpec: rollout(d) })));
+    expect(found.consumers.every((c) => c.field === 'json' && c.merge === true && c.storeSpec.kind === 'kubernetes-secret')).toBe(true);
+    expect(found.problems).toEqual([`k8s app-aws: Kubernetes Deployment ${ns}/paused reads Secret app-aws but is paused: not restarted; resume it (kubectl rollout resume) or restart it by hand`]);
+
+    // An identity that may read Secrets but not list Deployments: the place is still written, the refusal is reported.
+    const limited = await limitedToken(ns, 'secrets-only', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'patch'] }]);
+    const refused = (await places(parseInventory(yaml('update', 'limited')), leak.keyId, { ...env, LIMITED_TOKEN: limited }))!;
+    expect(shown(refused.consumers)).toEqual([{ name: 'discovered-k8s-app-aws', key: 'app-aws', deploy: undefined, deployerSpec: undefined }]);
+    expect(refused.problems).toEqual([expect.stringMatching(/^k8s app-aws: what runs from it could not be listed \(Kubernetes limited namespace .*: listing Deployments: 403 Forbidden: .*\); it is written but nothing is restarted$/)]);
+
+    // Reported only: nothing is written, so what runs from it is not looked for.
+    const reported = (await places(parseInventory(yaml('report')), leak.keyId, env))!;
+    expect(shown(reported.consumers)).toEqual([{ name: 'discovered-k8s-app-aws', key: 'app-aws', deploy: undefined, deployerSpec: undefined }]);
+    expect(reported.problems).toEqual([]);
+  });
+
+  test('Lambda: each alias on $LATEST’s code is moved, one on other code is left to a person; a function without aliases gets a published version', async () => {
+    const leak = await leakedKey('runners-fn');
+    const vars = { AWS_ACCESS_KEY_ID: leak.keyId, AWS_SECRET_ACCESS_KEY: leak.secret };
+    const role = (await iam().send(new CreateRoleCommand({ RoleName: `${leak.user}-role`, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }))).Role!;
+    const zip = (body: string) => {
+      const dir = scratchDir('lambda');
+      execFileSync('python3', ['-c', `import zipfile;z=zipfile.ZipFile('${dir}/fn.zip','w');z.writestr('index.js','${body}');z.close()`]);
+      return readFileSync(`${dir}/fn.zip`);
+    };
+    const create = (name: string) => lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: role.Arn!, Handler: 'index.handler', Code: { ZipFile: zip('exports.handler=async()=>1') }, Environment: { Variables: vars } }));
+    const [fn, bare] = [`${leak.user}-api`, `${leak.user}-cron`];
+    await create(fn);
+    await create(bare);
+    // `stable` stays on version 1's code; new code is then deployed to $LATEST and `live` follows it; `edge` reads $LATEST itself.
+    const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'stable', FunctionVersion: v1.Version! }));
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: fn, ZipFile: zip('exports.handler=async()=>2') }));
+    const v2 = await lambda.send(new PublishVersionCommand({ FunctionName: fn }));
+    expect(v2.CodeSha256).not.toBe(v1.CodeSha256);
+    await lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'live', FunctionVersion: v2.Version! }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: fn, Name: 'edge', FunctionVersion: '$LATEST' }));
+    const inventory = parseInventory(`stores: { fn: { kind: aws-lambda-env } }\ndiscovery: { sources: { fn: { prefixes: ["${leak.user}-"] } }, discovered: update }`);
+    const found = (await places(inventory, leak.keyId))!;
+    expect(shown(found.consumers)).toEqual([
+      { name: `discovered-fn-${fn}/${fn}.live`, key: fn, deploy: `discovered-fn-${fn}.live`, deployerSpec: { kind: 'aws-lambda-publish', function: fn, alias: 'live' } },
+      { name: `discovered-fn-${bare}/${bare}`, key: bare, deploy: `discovered-fn-${bare}`, deployerSpec: { kind: 'aws-lambda-publish', function: bare } },
+    ]);
+    expect(found.problems).toEqual([`fn ${fn}: Lambda ${fn} alias stable runs version ${v1.Version}, whose code differs from $LATEST: not moved (that would ship $LATEST's code too); publish and move it by hand`]);
+  });
+
+  test('ECS: the services of every cluster on the family’s latest revision, each its own consumer; two of them write one revision, and each is moved to it', async () => {
+    const leak = await leakedKey('runners-ecs');
+    const family = `${leak.user}-worker`;
+    const container = (environment: { name: string; value: string }[]) => [{ name: 'app', image: 'example/worker:2', memory: 128, environment }];
+    await ecs.send(new RegisterTaskDefinitionCommand({ family, containerDefinitions: container([{ name: 'MODE', value: 'old' }]) }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family, containerDefinitions: container([{ name: 'AWS_ACCESS_KEY_ID', value: leak.keyId }, { name: 'AWS_SECRET_ACCESS_KEY', value: leak.secret }]) }));
+    await ecs.send(new RegisterTaskDefinitionCommand({ family: `${family}-other`, containerDefinitions: container([]) }));
+    const [blue, green] = [`${leak.user}-blue`, `${leak.user}-green`];
+    const service = async (cluster: string, name: string, taskDefinition: string) => ecs.send(new CreateServiceCommand({ cluster, serviceName: name, taskDefinition, desiredCount: 1 }));
+    await ecs.send(new CreateClusterCommand({ clusterName: blue }));
+    await ecs.send(new CreateClusterCommand({ clusterName: green }));
+    await service(blue, 'worker', `${family}:2`);
+    await service(green, 'worker', `${family}:2`);
+    await service(green, 'worker-canary', `${family}:1`); // another revision: moving it would change its containers
+    await service(blue, 'other', `${family}-other:1`); // another family: not a reader of this one
+    const inventory = parseInventory(`stores: { td: { kind: aws-ecs-task-definition, redeploy: { until: accepted } } }\ndiscovery: { sources: { td: { prefixes: ["${family}"] } }, discovered: update }`);
+    const found = (await places(inventory, leak.keyId))!;
+    const moved = (cluster: string) => ({ kind: 'aws-ecs-service', cluster, service: 'worker', until: 'accepted', timeout: '15m', pollInterval: '5s' });
+    expect(shown(found.consumers)).toEqual([blue, green].map((cluster) => ({ name: `discovered-td-${family}-app/${cluster}.worker`, key: `${family}/app`, deploy: `discovered-td-${cluster}.worker`, deployerSpec: moved(cluster) })));
+    expect(found.problems).toEqual([`td ${family}/app: ECS service ${green}/worker-canary runs ${family}:1, not ${family}:2 (the revision the new value is written to a copy of): not moved, since that would change its containers too; deploy it by hand`]);
+
+    // Both consumers write at once (their registrations held until both have read revision 2): one new revision is left, and both report it.
+    const proxy = await new FaultProxy(testEnv().motoEndpoint).start();
+    try {
+      proxy.inject({ match: /"containerDefinitions"/, times: 2, kind: 'slow', delayMs: 500 }); // RegisterTaskDefinition only
+      const store = new EcsTaskDefinitionStore({ ...awsConfig(), endpoint: proxy.url });
+      const ctx = incidentContext('runners');
+      const value = JSON.stringify({ AWS_ACCESS_KEY_ID: 'AKIANEWKEYEXAMPLE123', AWS_SECRET_ACCESS_KEY: 'new-secret-example' });
+      const writes = await Promise.all(found.consumers.map((c) => store.write(c, value, ctx)));
+      expect(proxy.injected).toHaveLength(2); // both registered: the race happened
+      expect(writes.map((w) => w.version)).toEqual([`${family}:3`, `${family}:3`]);
+      expect(writes.filter((w) => w.changed)).toHaveLength(1);
+      expect((await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE' }))).taskDefinitionArns!.map((a) => a.slice(a.lastIndexOf('/') + 1)).sort()).toEqual([`${family}:1`, `${family}:2`, `${family}:3`]);
+
+      const deployer = new EcsServiceDeployer(awsConfig());
+      for (const c of found.consumers) await deployer.redeploy(c, ctx);
+      const running = async (cluster: string, name: string) => (await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }))).services![0]!.taskDefinition!.split('/').pop();
+      expect([await running(blue, 'worker'), await running(green, 'worker'), await running(green, 'worker-canary')]).toEqual([`${family}:3`, `${family}:3`, `${family}:1`]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+

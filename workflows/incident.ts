@@ -268,11 +268,13 @@ async function adoptDiscovered(incident: Incident, d: Awaited<ReturnType<Activit
   if (d.consumers.length === 0 || d.mode === 'report') return;
   let by = 'policy (discovery.discovered: update)';
   if (d.mode === 'ask') {
-    const names = d.consumers.map((c) => `${c.store} ${c.key}`).join(', ');
+    const names = [...new Set(d.consumers.map((c) => `${c.store} ${c.key}`))].join(', ');
+    const restarts = d.consumers.filter((c) => c.deployerSpec).map((c) => c.name);
+    const redeploy = restarts.length ? `then ${restarts.length} redeploy(s) of what runs from them: ${restarts.join(', ')}` : 'nothing found runs from them, so nothing is redeployed';
     const answer = await incident.choose(
       'blast-radius',
       'add discovered places',
-      `discovery found this credential in ${names}, which the inventory does not list. Retry adds them to this incident's consumers (the new credential is written there too, nothing is redeployed); skip leaves them out (the post-mortem lists them)`,
+      `discovery found this credential in ${names}, which the inventory does not list. Retry adds them to this incident's consumers: the new credential is written there, ${redeploy}; skip leaves them out (the post-mortem lists them)`,
     );
     if (!answer.yes) return incident.log('blast-radius', 'the discovered places were left out', answer.by);
     by = answer.by;

@@ -7,13 +7,6 @@ import { splitVariable } from '../aws/environment';
 /** ECS's own rule for family, container, cluster and service names. */
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
-/**
- * A task definition's container environment as a store: a consumer's key is `family/container#VARIABLE`,
- * or `family/container` for a JSON object of variables merged into the container's environment.
- */
-export const EcsTaskDefinitionSpecSchema = z.strictObject({ kind: z.literal('aws-ecs-task-definition'), region: awsRegion().optional() });
-export type EcsTaskDefinitionSpec = z.infer<typeof EcsTaskDefinitionSpecSchema>;
-
 /** Names, or ARNs of this kind of ECS resource (`arn:aws:ecs:<region>:<account>:cluster/<name>`). */
 const nameOrArn = (resource: 'cluster' | 'service') =>
   z.string().regex(new RegExp(`^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:${resource}/([A-Za-z0-9_-]{1,255}/)?)?[A-Za-z0-9_-]{1,255}$`), `must be an ECS ${resource} name or ARN`);
@@ -38,6 +31,19 @@ export const EcsServiceSpecSchema = z.strictObject({
   pollInterval: DurationSchema.default('5s').refine((v) => durationMs(v) <= MAX_POLL_MS, `must be at most ${MAX_POLL_MS / 1000}s (the deploy step reports progress every 10 s)`),
 });
 export type EcsServiceSpec = z.infer<typeof EcsServiceSpecSchema>;
+
+/**
+ * A task definition's container environment as a store: a consumer's key is `family/container#VARIABLE`,
+ * or `family/container` for a JSON object of variables merged into the container's environment.
+ * `redeploy`: how the services discovery finds running a family are followed once moved (the
+ * aws-ecs-service options; by default until steady).
+ */
+export const EcsTaskDefinitionSpecSchema = z.strictObject({
+  kind: z.literal('aws-ecs-task-definition'),
+  region: awsRegion().optional(),
+  redeploy: EcsServiceSpecSchema.pick({ until: true, timeout: true, pollInterval: true }).optional(),
+});
+export type EcsTaskDefinitionSpec = z.infer<typeof EcsTaskDefinitionSpecSchema>;
 
 export interface EcsKey {
   family: string;

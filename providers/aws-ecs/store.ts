@@ -1,12 +1,14 @@
-import { ECSClient, ListTaskDefinitionFamiliesCommand, RegisterTaskDefinitionCommand, type ContainerDefinition } from '@aws-sdk/client-ecs';
+import { DeregisterTaskDefinitionCommand, ECSClient, ListTaskDefinitionFamiliesCommand, RegisterTaskDefinitionCommand, type ContainerDefinition, type TaskDefinition } from '@aws-sdk/client-ecs';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import { perRegion, type AwsConfig } from '../aws/config';
 import { environmentPatch, holdsAll } from '../aws/environment';
+import type { Runners } from '../discovery';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 import { ecsCall } from './errors';
+import { ecsRunners } from './runners';
 import { parseEcsKey, type EcsTaskDefinitionSpec } from './spec';
-import { CONSUMER_TAG, INCIDENT_TAG, environmentOf, latestActive, patchedEnvironment, registrationOf } from './task-definitions';
+import { CONSUMER_TAG, INCIDENT_TAG, environmentOf, latestActive, patchedEnvironment, registrationOf, sameChangeMeanwhile } from './task-definitions';
 
 /** Families described at once while scanning: a bounded fan-out, so discovery's time bound is met without flooding the API. */
 const SCAN_LANES = 5;
@@ -18,8 +20,10 @@ const SCAN_LANES = 5;
  * registers nothing. Running tasks keep their revision until the service is moved (the ECS deployer).
  *
  * ECS cannot register conditionally: two writers of one family at the same moment can each copy the
- * same revision, and the later one then lacks the other's change. Give a family one consumer per
- * incident (`field: json` writes all of a key's variables at once).
+ * same revision. When they write the same change (one entry, one consumer per service running it, as
+ * discovery adds them), the later registration is withdrawn and both report the earlier. With different
+ * changes, the later one lacks the other's: give a family one consumer per incident and entry
+ * (`field: json` writes all of a key's variables at once).
  */
 export class EcsTaskDefinitionStore implements SecretStore {
   readonly kind = 'aws-ecs-task-definition' as const;
@@ -40,8 +44,22 @@ export class EcsTaskDefinitionStore implements SecretStore {
     copy.containerDefinitions = copy.containerDefinitions!.map((c) => (c.name === container ? { ...c, environment: patchedEnvironment(c.environment ?? [], patch) } : c));
     // The revision's own tags stay (they describe the task, not a version); an earlier incident's are replaced.
     copy.tags = [...tags.filter((t) => t.key !== INCIDENT_TAG && t.key !== CONSUMER_TAG), { key: INCIDENT_TAG, value: ctx.incidentId }, { key: CONSUMER_TAG, value: consumer.name.slice(0, 256) }];
-    const registered = await this.call(consumer, () => client.send(new RegisterTaskDefinitionCommand(copy)));
-    return { ...base, version: `${family}:${registered.taskDefinition!.revision}`, changed: true };
+    const mine = (await this.call(consumer, () => client.send(new RegisterTaskDefinitionCommand(copy)))).taskDefinition!.revision!;
+    // Consumers of one entry (one per service it runs in) write the same change at the same moment, and
+    // may each copy the same revision: the later registration gives way to the earlier, so the incident
+    // leaves one new revision. Tidiness only: both hold the value, so a refused deregistration is no failure.
+    const holds = (d: TaskDefinition) => holdsAll(environmentOf(d.containerDefinitions?.find((c) => c.name === container)?.environment), patch);
+    const earlier = await this.call(consumer, () => sameChangeMeanwhile(client, family, definition.revision!, mine, ctx.incidentId, holds)).catch(() => undefined);
+    if (earlier !== undefined) {
+      const withdrawn = await client.send(new DeregisterTaskDefinitionCommand({ taskDefinition: `${family}:${mine}` })).then(() => true, () => false);
+      if (withdrawn) return { ...base, version: `${family}:${earlier}`, changed: false };
+    }
+    return { ...base, version: `${family}:${mine}`, changed: true };
+  }
+
+  /** The services to move to the revision a write registers (providers/aws-ecs/runners.ts). */
+  runners(spec: StoreSpec, key: string, signal: AbortSignal): Promise<Runners> {
+    return ecsRunners(this.clients((spec as EcsTaskDefinitionSpec).region), spec as EcsTaskDefinitionSpec, key, signal);
   }
 
   async read(consumer: ResolvedConsumer): Promise<string | undefined> {

@@ -51,6 +51,21 @@ export async function incidentRevision(client: ECSClient, family: string, incide
 }
 
 /**
+ * The oldest ACTIVE revision registered after `base` and before `mine` by this incident that `holds`
+ * accepts: the same change, registered a moment earlier by another consumer of the same entry that copied
+ * `base` too (two services run one family, each its own consumer). Usually there is no revision between.
+ */
+export async function sameChangeMeanwhile(client: ECSClient, family: string, base: number, mine: number, incidentId: string, holds: (d: TaskDefinition) => boolean): Promise<number | undefined> {
+  const number = (arn: string) => Number(arn.slice(arn.lastIndexOf(':') + 1));
+  const between = (await activeRevisions(client, family)).map(number).filter((n) => n > base && n < mine);
+  for (const n of between.sort((a, b) => a - b)) {
+    const d = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${family}:${n}`, include: ['TAGS'] }));
+    if (d.tags?.some((t) => t.key === INCIDENT_TAG && t.value === incidentId) && holds(d.taskDefinition!)) return n;
+  }
+  return undefined;
+}
+
+/**
  * What RegisterTaskDefinition takes to make a copy of `d`: every field it accepts, named one by one so
  * that nothing DescribeTaskDefinition only reports (arn, revision, status, registeredAt…) is sent back.
  */

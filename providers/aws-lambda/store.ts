@@ -3,7 +3,9 @@ import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
 import { perRegion, permanentOnAwsError, type AwsConfig } from '../aws/config';
 import { environmentPatch, holdsAll } from '../aws/environment';
+import type { Runners } from '../discovery';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
+import { lambdaRunners } from './runners';
 import { parseLambdaKey, type LambdaEnvSpec } from './spec';
 
 /** How long a configuration update may stay InProgress before the step fails (and is retried). */
@@ -54,6 +56,11 @@ export class LambdaEnvStore implements SecretStore {
       }
       Marker = page.NextMarker;
     } while (Marker && !signal.aborted);
+  }
+
+  /** The aliases to move to a version published after the write (providers/aws-lambda/runners.ts). */
+  runners(spec: StoreSpec, key: string, signal: AbortSignal): Promise<Runners> {
+    return lambdaRunners(this.clients((spec as LambdaEnvSpec).region), spec as LambdaEnvSpec, key, signal);
   }
 
   /** Polls until the update is Successful; Failed is permanent, InProgress past the bound is retried. */

@@ -2,9 +2,11 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { stringsObjectIn } from '../../domain/merge';
 import type { StoreWrite } from '../../domain/results';
 import type { ResolvedConsumer, StoreSpec } from '../../domain/schemas';
+import type { Runners } from '../discovery';
 import { PermanentError, type IncidentContext, type SecretStore } from '../types';
 import { kubeApis, kubeCall, type KubeApis } from './client';
 import type { KubernetesConfig } from './config';
+import { kubeRunners } from './runners';
 import { parseSecretKey, type KubeSecretSpec } from './spec';
 
 /** Secrets listed per page while scanning, and at most this many in one scan. */
@@ -70,6 +72,12 @@ export class KubeSecretStore implements SecretStore {
       seen += page.items.length;
       cont = page.metadata?._continue || undefined;
     } while (cont && !signal.aborted && seen < MAX_SECRETS);
+  }
+
+  /** The Deployments of the namespace that read the Secret, to restart after a write (providers/kubernetes/runners.ts). */
+  async runners(raw: StoreSpec, key: string, signal: AbortSignal): Promise<Runners> {
+    const spec = raw as KubeSecretSpec;
+    return kubeRunners(await kubeApis(this.config, spec.cluster, this.env), spec, key, signal);
   }
 
   private target(consumer: ResolvedConsumer): { spec: KubeSecretSpec; secret: string; dataKey?: string } {

@@ -11,18 +11,6 @@ const DATA_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const cluster = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must name a cluster under providers.kubernetes.clusters');
 const namespace = z.string().regex(DNS_LABEL, 'must be a namespace name (a DNS label: a-z, 0-9, -)');
 
-/**
- * The Secrets of one namespace of one cluster as a store. A consumer's key is `secret#DATA_KEY` (one
- * data key of the Secret receives the value), or `secret` for JSON whose entries become data keys.
- * Discovery lists the namespace's Secrets (a prefix: Secret names starting with it).
- */
-export const KubeSecretSpecSchema = z.strictObject({
-  kind: z.literal('kubernetes-secret'),
-  cluster,
-  namespace,
-});
-export type KubeSecretSpec = z.infer<typeof KubeSecretSpecSchema>;
-
 /** `kubectl rollout restart` of a Deployment, followed until the controller has rolled it (or made its new ReplicaSet). */
 export const KubeRolloutSpecSchema = z.strictObject({
   kind: z.literal('kubernetes-rollout'),
@@ -39,6 +27,21 @@ export const KubeRolloutSpecSchema = z.strictObject({
   pollInterval: DurationSchema.refine((d) => durationMs(d) >= 100 && durationMs(d) <= 60_000, { message: 'must be between 100ms and 1m' }).default('2s'),
 });
 export type KubeRolloutSpec = z.infer<typeof KubeRolloutSpecSchema>;
+
+/**
+ * The Secrets of one namespace of one cluster as a store. A consumer's key is `secret#DATA_KEY` (one
+ * data key of the Secret receives the value), or `secret` for JSON whose entries become data keys.
+ * Discovery lists the namespace's Secrets (a prefix: Secret names starting with it), and the Deployments
+ * that use a Secret it found: `redeploy` says how their restarts are followed (the kubernetes-rollout
+ * options; by default until rolled out).
+ */
+export const KubeSecretSpecSchema = z.strictObject({
+  kind: z.literal('kubernetes-secret'),
+  cluster,
+  namespace,
+  redeploy: KubeRolloutSpecSchema.pick({ until: true, timeout: true, pollInterval: true }).optional(),
+});
+export type KubeSecretSpec = z.infer<typeof KubeSecretSpecSchema>;
 
 /** A consumer's key: the Secret's name, and after `#` the data key that receives the value. */
 export function parseSecretKey(key: string): { secret: string; dataKey?: string } | { problem: string } {

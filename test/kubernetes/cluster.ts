@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1ReplicaSet } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1PodSpec, type V1PolicyRule, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { KubernetesConfig } from '../../providers/kubernetes/config';
 import { eventually, testEnv } from '../support/env';
 
@@ -18,7 +18,7 @@ function admin() {
     contexts: [{ name: 'test', cluster: 'test', user: 'admin' }],
     currentContext: 'test',
   });
-  return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api) };
+  return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), rbac: kc.makeApiClient(RbacAuthorizationV1Api) };
 }
 
 export const core = () => admin().core;
@@ -54,8 +54,11 @@ export async function secretData(ns: string, name: string): Promise<Record<strin
   return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
-/** A Deployment of one container (never run: the cluster has no kubelet), with its first ReplicaSet made. */
-export async function deployment(ns: string, name: string, o: { replicas?: number; progressDeadlineSeconds?: number; paused?: boolean } = {}) {
+/**
+ * A Deployment of one container (never run: the cluster has no kubelet), with its first ReplicaSet made.
+ * `pod` replaces parts of its pod spec (the containers, volumes…), e.g. to read a given Secret.
+ */
+export async function deployment(ns: string, name: string, o: { replicas?: number; progressDeadlineSeconds?: number; paused?: boolean; pod?: Partial<V1PodSpec> } = {}) {
   const labels = { app: name };
   await apps().createNamespacedDeployment({
     namespace: ns,
@@ -66,7 +69,7 @@ export async function deployment(ns: string, name: string, o: { replicas?: numbe
         selector: { matchLabels: labels },
         ...(o.progressDeadlineSeconds ? { progressDeadlineSeconds: o.progressDeadlineSeconds } : {}),
         ...(o.paused ? { paused: true } : {}),
-        template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'example.invalid/app:1', envFrom: [{ secretRef: { name: `${name}-env`, optional: true } }] }] } },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'example.invalid/app:1', envFrom: [{ secretRef: { name: `${name}-env`, optional: true } }] }], ...o.pod } },
       },
     },
   });
@@ -83,3 +86,13 @@ export async function replicaSets(ns: string, name: string): Promise<V1ReplicaSe
 }
 
 export const revisionOf = (o: { metadata?: { annotations?: Record<string, string> } }) => Number(o.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+
+/** A token of a new service account in `ns` that may do there only what `rules` allow (a Role, bound to it). */
+export async function limitedToken(ns: string, name: string, rules: V1PolicyRule[]): Promise<string> {
+  const { core: c, rbac } = admin();
+  await c.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name } } });
+  await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name }, rules } });
+  await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name, namespace: ns }] } });
+  const request = await c.createNamespacedServiceAccountToken({ namespace: ns, name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  return request.status!.token;
+}
