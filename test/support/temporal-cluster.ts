@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { freePort } from '../../worker/net';
+import { freePort, waitUntil } from '../../worker/net';
 import { asSuperuser } from './postgres-server';
 
 // The production topology of docker-compose.yml, run here: the Temporal server built from the Go module
@@ -149,8 +149,18 @@ export async function startTemporalCluster(o: { postgres: { host: string; port: 
     child.stderr!.pipe(out);
     processes.set(name, { name, role: s.role, child, log });
   };
-  for (const s of roles) start(s.name);
   const address = `127.0.0.1:${shared.FRONTEND_GRPC_PORT}`;
+  // The first process records the cluster's metadata in a fresh database; processes starting at the same
+  // moment race to insert it and the losers exit (compose restarts them: `restart: unless-stopped`). Here
+  // the frontend goes first, and the others start once it listens, past that point.
+  const frontend = roles.find((r) => r.role === 'frontend')!;
+  start(frontend.name);
+  await waitUntil(async () => {
+    const p = processes.get(frontend.name)!;
+    if (p.child.exitCode !== null) throw new Error(`${frontend.name} exited (${p.child.exitCode}) at start: ${tail(p.log)}`);
+    return !(await isFree(Number(shared.FRONTEND_GRPC_PORT)));
+  }, 60_000, () => `${frontend.name} does not listen on ${address}: ${tail(processes.get(frontend.name)!.log)}`);
+  for (const s of roles) if (s !== frontend) start(s.name);
 
   const stop = async () => {
     await Promise.all([...processes.values()].map(async (p) => {
