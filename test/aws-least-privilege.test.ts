@@ -9,6 +9,7 @@ import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, iam, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { FaultProxy } from './support/fault-proxy';
 import { leakInput, report, standardInventory, waitForState } from './support/fixtures';
+import { functionWith, serviceRunning } from './support/aws-runtimes';
 
 // The responder runs under exactly the IAM policies deploy/aws/ publishes, not the run's admin key: moto
 // (5.2.5, authentication enforced) checks every call against the caller's identity policies. What it
@@ -46,18 +47,19 @@ async function responder(documents: Record<string, PolicyDocument>) {
 
 /**
  * The standard incident's inventory, with the quarantine policy and discovery during the incident searching
- * the stores too (places found are only reported), so that more of the documents is exercised.
+ * the stores too; what it finds (a Lambda function reached through an alias, an ECS service's task
+ * definition) is updated and redeployed at once, so the documents' write and deploy actions are exercised.
  */
 function inventory(owner: string) {
   const standard = standardInventory({ owner, tag: owner, hookUrl: hook.url, policy: '{ quarantine: true }' });
-  return `${standard.replace('stores:\n', 'stores:\n  fn: { kind: aws-lambda-env }\n  td: { kind: aws-ecs-task-definition }\n')}
+  return `${standard.replace('stores:\n', 'stores:\n  fn: { kind: aws-lambda-env }\n  td: { kind: aws-ecs-task-definition, redeploy: { until: accepted, pollInterval: 200ms } }\n')}
 discovery:
   sources:
     prod-sm: { prefixes: ["${owner}/"] }
     prod-ssm: { prefixes: ["/${owner}"] }
     fn: { prefixes: ["${owner}-"] }
     td: { prefixes: ["${owner}-"] }
-  discovered: report
+  discovered: update
 `;
 }
 
@@ -93,6 +95,7 @@ const LAMBDA_ROUTES: [string, RegExp, string][] = [
   ['POST', /^\/2015-03-31\/functions\/[^/]+\/versions$/, 'PublishVersion'],
   ['GET', /^\/2015-03-31\/functions\/[^/]+\/aliases\/[^/]+$/, 'GetAlias'],
   ['PUT', /^\/2015-03-31\/functions\/[^/]+\/aliases\/[^/]+$/, 'UpdateAlias'],
+  ['GET', /^\/2015-03-31\/functions\/[^/]+\/aliases\/?$/, 'ListAliases'],
 ];
 const lambdaOperation = (method: string, route: string) => LAMBDA_ROUTES.find(([m, r]) => m === method && r.test(route))?.[2];
 
@@ -114,6 +117,10 @@ test('the full runbook with only the published policies: every step done, every 
   await admin.send(new CreateGroupCommand({ GroupName: leak.user }));
   await admin.send(new AddUserToGroupCommand({ GroupName: leak.user, UserName: leak.user }));
   admin.destroy();
+  // Where the key also sits, unlisted: a function's environment and a service's task definition.
+  const pair = { AWS_ACCESS_KEY_ID: leak.keyId, AWS_SECRET_ACCESS_KEY: leak.secret };
+  await functionWith(`${leak.user}-billing`, pair);
+  await serviceRunning({ family: `${leak.user}-batch`, cluster: `${leak.user}-cluster`, service: 'batch', environment: pair });
   const log = await actionLog(testEnv().motoEndpoint);
   const taskQueue = uniqueQueue('least-privilege');
   const worker = await startWorker({ taskQueue, inventory: inventory(leak.user), awsCredentials: me.credentials, awsEndpoint: log.url });
@@ -149,6 +156,9 @@ test('the full runbook with only the published policies: every step done, every 
     expect(used.filter((a) => !granted.some((g) => names(g.action, a)))).toEqual([]);
     // Sanity of the names read off the wire: the incident's own verbs are among them.
     expect(used).toEqual(expect.arrayContaining(['iam:UpdateAccessKey', 'iam:CreateAccessKey', 'iam:DeleteAccessKey', 'secretsmanager:PutSecretValue', 'ssm:PutParameter']));
+    // The discovered places were written and redeployed under the documents: the function's alias moved, the service updated.
+    expect(state.discovered?.added?.names).toHaveLength(2);
+    expect(used).toEqual(expect.arrayContaining(['lambda:UpdateFunctionConfiguration', 'lambda:PublishVersion', 'lambda:UpdateAlias', 'ecs:RegisterTaskDefinition', 'ecs:UpdateService', 'ecs:ListServices']));
 
     const unused = granted.filter((g) => !used.some((a) => names(g.action, a)));
     console.log(

@@ -1,17 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { CreateRoleCommand } from '@aws-sdk/client-iam';
-import { CreateAliasCommand, CreateFunctionCommand, GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, ListVersionsByFunctionCommand, PublishVersionCommand } from '@aws-sdk/client-lambda';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, ListVersionsByFunctionCommand } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { DeployHookServer } from '../worker/deploy-hook-server';
-import { awsConfig, controlFor, iam, leakedKey, scratchDir, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
+import { awsConfig, controlFor, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { keysOf, leakInput, report, waitForState } from './support/fixtures';
 import { apps, deployment, namespace, providersYaml, replicaSets, revisionOf, secret, secretData } from './kubernetes/cluster';
+import { functionWith, serviceRunning } from './support/aws-runtimes';
 
 // Discovery during an incident: a leaked AWS key the inventory lists in one Secrets Manager secret also
 // sits, unlisted, in another secret (beside other settings), in an SSM parameter, in an OpenBao secret, in
@@ -41,18 +40,6 @@ async function bao(method: string, p: string, body?: unknown) {
   return (await res.json()) as any;
 }
 
-/** A Lambda function (on moto) whose environment holds `vars`. */
-async function functionWith(name: string, vars: Record<string, string>): Promise<void> {
-  const role = (await iam().send(new CreateRoleCommand({ RoleName: `${name}-role`, AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }) }))).Role!;
-  const dir = scratchDir('lambda');
-  execFileSync('python3', ['-c', `import zipfile;z=zipfile.ZipFile('${dir}/fn.zip','w');z.writestr('index.js','exports.handler=async()=>1');z.close()`]);
-  const zip = readFileSync(`${dir}/fn.zip`);
-  await lambda.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: role.Arn!, Handler: 'index.handler', Code: { ZipFile: zip }, Environment: { Variables: vars } }));
-  // Callers use alias `live`, on a version of the same code as $LATEST: the one to move.
-  const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: name, Description: 'first' }));
-  await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: v1.Version! }));
-}
-
 async function seeded(mode: 'ask' | 'report') {
   const leak = await leakedKey(`disc-${mode}`);
   const tag = leak.user;
@@ -63,16 +50,9 @@ async function seeded(mode: 'ask' | 'report') {
   await ssm.send(new PutParameterCommand({ Name: `/${tag}/batch/key-id`, Value: leak.keyId, Type: 'String' }));
   await bao('POST', `secret/data/${tag}/etl`, { data: { ...pair, SCHEDULE: 'hourly' } });
   await functionWith(`${tag}-billing`, { ...pair, LOG_LEVEL: 'info' });
-  await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: `${tag}-batch`,
-      containerDefinitions: [{ name: 'app', image: 'example/batch:1', memory: 128, environment: [{ name: 'AWS_ACCESS_KEY_ID', value: leak.keyId }, { name: 'AWS_SECRET_ACCESS_KEY', value: leak.secret }, { name: 'QUEUE', value: 'batch' }] }],
-    }),
-  );
   // An ECS service runs the family's revision 1.
   const cluster = `${tag}-cluster`;
-  await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-  await ecs.send(new CreateServiceCommand({ cluster, serviceName: 'batch', taskDefinition: `${tag}-batch:1`, desiredCount: 1 }));
+  await serviceRunning({ family: `${tag}-batch`, cluster, service: 'batch', environment: { ...pair, QUEUE: 'batch' } });
   const ns = await namespace(`disc-${mode}`);
   await secret(ns, 'legacy-cron', { ...pair, RETRIES: '3' });
   // Deployment `cron` mounts the Secret; `web` reads another Secret and is left as it is.
