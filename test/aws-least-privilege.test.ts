@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { AddUserToGroupCommand, CreateAccessKeyCommand, CreateGroupCommand, CreateUserCommand, ListAccessKeysCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AddUserToGroupCommand, CreateGroupCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
@@ -10,6 +7,7 @@ import { awsConfig, iam, leakedKey, startWorker, testEnv, uniqueQueue, useTempor
 import { FaultProxy } from './support/fault-proxy';
 import { leakInput, report, standardInventory, waitForState } from './support/fixtures';
 import { functionWith, serviceRunning } from './support/aws-runtimes';
+import { document, POLICIES, responder, type PolicyDocument, type PolicyName } from './support/least-privilege';
 
 // The responder runs under exactly the IAM policies deploy/aws/ publishes, not the run's admin key: moto
 // (5.2.5, authentication enforced) checks every call against the caller's identity policies. What it
@@ -20,30 +18,9 @@ import { functionWith, serviceRunning } from './support/aws-runtimes';
 // permissions AWS checks beside the call (iam:PassRole, ecs:TagResource on a tagged register, KMS for a
 // customer key), conditions on request context, permission boundaries and SCPs.
 
-const POLICIES = ['respond', 'rotate', 'discover'] as const;
-type PolicyName = (typeof POLICIES)[number];
-interface PolicyDocument {
-  Version: string;
-  Statement: { Sid: string; Effect: string; Action: string[]; Resource: string | string[]; Condition?: unknown }[];
-}
-const document = (name: PolicyName): PolicyDocument => JSON.parse(readFileSync(path.join(__dirname, '..', 'deploy', 'aws', `${name}.json`), 'utf8'));
-
 let client: Client;
 const hook = new DeployHookServer();
 useTemporal((c) => (client = c), hook);
-
-/** An IAM user whose only permissions are `documents` (one inline policy each), and its key: Leakstop's identity. */
-async function responder(documents: Record<string, PolicyDocument>) {
-  const user = `leakstop-responder-${randomUUID().slice(0, 8)}`;
-  const admin = iam();
-  await admin.send(new CreateUserCommand({ UserName: user }));
-  for (const [name, doc] of Object.entries(documents)) {
-    await admin.send(new PutUserPolicyCommand({ UserName: user, PolicyName: `leakstop-${name}`, PolicyDocument: JSON.stringify(doc) }));
-  }
-  const key = (await admin.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!;
-  admin.destroy();
-  return { user, credentials: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } };
-}
 
 /**
  * The standard incident's inventory, with the quarantine policy and discovery during the incident searching

@@ -21,6 +21,7 @@ import { AwsIamProvider } from '../providers/aws-iam/provider';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { awsConfig, iam, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { FaultProxy } from './support/fault-proxy';
+import { document, POLICIES, responder } from './support/least-privilege';
 import { callerArn, leakInput, report, standardInventory, stsAs, thrown, waitForState } from './support/fixtures';
 
 // Keys of another AWS account (moto's second account, test/support/second-account.ts), acted on through
@@ -39,8 +40,12 @@ const asAdminOfB = () => ({ region: 'us-east-1', endpoint: testEnv().motoEndpoin
 
 /** Leakstop's principal (the run's admin user), as a trust policy names it. */
 let leakstop: string;
+/** A responder of account A holding only the policies deploy/aws/ publishes (respond.json grants sts:AssumeRole). */
+let leastPrivileged: Awaited<ReturnType<typeof responder>> & { arn: string };
 beforeAll(async () => {
   leakstop = (await new STSClient(awsConfig()).send(new GetCallerIdentityCommand({}))).Arn!;
+  const me = await responder(Object.fromEntries(POLICIES.map((p) => [p, document(p)])));
+  leastPrivileged = { ...me, arn: `arn:aws:iam::${(await new STSClient(awsConfig()).send(new GetCallerIdentityCommand({}))).Account}:user/${me.user}` };
 });
 
 /** A role in account B trusting `trusts` (with an external id, when given), allowed `allow`. */
@@ -116,10 +121,11 @@ const withSection = (user: string, section: object) =>
 
 test('a key of another account is contained, rotated and revoked through the role assumed there: one AssumeRole for the whole incident', async () => {
   const externalId = `leakstop-${randomUUID()}`;
-  const role = await roleInB({ trusts: leakstop, externalId, allow: ROLE_ACTIONS });
+  // Account A's side runs as the least-privileged responder; the role in B grants what the code says it needs.
+  const role = await roleInB({ trusts: leastPrivileged.arn, externalId, allow: ROLE_ACTIONS });
   const leak = await leakedKeyInB('svc-b');
   const taskQueue = uniqueQueue('multi-account');
-  const worker = await startWorker({ taskQueue, awsEndpoint: sts.url, inventory: withSection(leak.user, { accounts: { [second().id]: { roleName: role.name, externalId } } }) });
+  const worker = await startWorker({ taskQueue, awsEndpoint: sts.url, awsCredentials: leastPrivileged.credentials, inventory: withSection(leak.user, { accounts: { [second().id]: { roleName: role.name, externalId } } }) });
   try {
     const { incidentId } = await report(client, taskQueue, leakInput(leak.keyId, { exposure: { source: 'cli', public: true } }));
     const state: IncidentState = await client.workflow.getHandle(incidentId).result();
