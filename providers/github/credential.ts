@@ -1,8 +1,10 @@
 import { detectGitHubToken, GITHUB_TOKEN_KIND_LABELS, redactGitHubToken, type GitHubTokenKind } from './token-format';
+import type { ListedCredential } from '../../domain/audit';
 import type { ActionResult, BlastRadius, Identification, Known, NewCredential, Verification } from '../../domain/results';
 import { PermanentError, type CredentialProvider, type IncidentContext, type LeakedCredential, type ManualStep, type SecretVault } from '../types';
 import { createGitHubClient, httpStatus, webUrlFor } from './client';
 import type { GitHubBlastRadiusFacts } from './kind';
+import { listOrgTokens, type OrgTokenListing } from './org-tokens';
 import { RevocationQueue } from './revocation-queue';
 import { probeToken, type TokenState } from './token-probe';
 
@@ -18,6 +20,8 @@ export interface GitHubTokenProviderConfig {
   revocations?: RevocationQueue;
   /** How long an accepted revocation may take to be enforced before the step fails (and is retried). */
   revocationTimeoutMs?: number;
+  /** The organization whose members' tokens the hygiene audit lists; without it the provider lists nothing (no `list`). */
+  orgTokens?: OrgTokenListing;
 }
 
 /** What identify learned, kept beside the leaked secret: once revoked, GitHub no longer reports it. */
@@ -38,6 +42,8 @@ export class GitHubTokenProvider implements CredentialProvider {
   readonly kind = 'github-token';
   private readonly revocations: RevocationQueue;
   private readonly webUrl: string;
+  /** Only with an organization configured: the audit skips a provider without `list` rather than calling it denied. */
+  readonly list?: (owner?: string) => Promise<ListedCredential[]>;
 
   constructor(
     private readonly cfg: GitHubTokenProviderConfig,
@@ -45,6 +51,8 @@ export class GitHubTokenProvider implements CredentialProvider {
   ) {
     this.revocations = cfg.revocations ?? new RevocationQueue({ baseUrl: cfg.baseUrl });
     this.webUrl = cfg.webUrl ?? webUrlFor(cfg.baseUrl);
+    const listing = cfg.orgTokens;
+    if (listing) this.list = (owner) => listOrgTokens(listing, owner);
   }
 
   async identify(cred: LeakedCredential): Promise<Identification> {

@@ -1,6 +1,7 @@
 import type { ProviderModule } from '../module';
 import { GitHubActionsSecretStore } from './actions-secrets';
 import { GitHubActionsVariableStore } from './actions-variables';
+import { GitHubConfigSchema, githubConfig } from './config';
 import { GitHubTokenProvider } from './credential';
 import { GitHubWorkflowDeployer } from './deployer';
 import { githubTokenKind } from './kind';
@@ -18,7 +19,7 @@ export function githubSettings(ctx: { env: NodeJS.ProcessEnv; settings: Record<s
   return (ctx.settings.github as GitHubSettings | undefined) ?? { baseUrl: ctx.env.LEAKSTOP_GITHUB_API_URL || undefined, token: ctx.env.LEAKSTOP_GITHUB_TOKEN || undefined };
 }
 
-/** GitHub tokens (revoked, replaced by a person, verified), Actions secrets and variables, workflow_dispatch. */
+/** GitHub tokens (revoked, replaced by a person, verified; an organization's listed for the audit), Actions secrets and variables, workflow_dispatch. */
 export const githubModule: ProviderModule = {
   name: 'github',
   credential: githubTokenKind,
@@ -27,11 +28,14 @@ export const githubModule: ProviderModule = {
     { kind: 'github-actions-variable', spec: GitHubActionsVariableSpecSchema },
   ],
   deployers: [{ kind: 'github-workflow', spec: GitHubWorkflowDeployerSpecSchema }],
+  config: GitHubConfigSchema,
   create(ctx) {
     const { baseUrl, token } = githubSettings(ctx);
+    const { org, tokenLists } = githubConfig(ctx.config);
     const gh = { baseUrl, auth: token };
+    const orgTokens = org ? { baseUrl, token, org, lists: tokenLists } : undefined;
     return {
-      credential: new GitHubTokenProvider({ baseUrl, revocations: new RevocationQueue({ baseUrl }) }, ctx.vault),
+      credential: new GitHubTokenProvider({ baseUrl, revocations: new RevocationQueue({ baseUrl }), orgTokens }, ctx.vault),
       stores: [new GitHubActionsSecretStore(gh), new GitHubActionsVariableStore(gh)],
       deployers: [new GitHubWorkflowDeployer(gh)],
     };

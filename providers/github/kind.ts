@@ -34,7 +34,9 @@ export const githubTokenKind: CredentialKind = {
   label: 'GitHub token',
   reportHint: 'GitHub: the leaked token itself; it is kept in the vault, never shown.',
   checkId: (id) => (/^sha256:[0-9a-f]{16}$/.test(id) ? undefined : "must be the token's id (sha256:<16 hex>), not the token: report the token itself through a trigger"),
-  display: redactId,
+  // Incident ids (`sha256:…`) and SSO-listed tokens (`ghp_…12345678`) are redacted; a fine-grained
+  // token's GitHub id is public (the org's settings and audit log show it) and is what people look up.
+  display: (id) => (/^fine-grained-pat:\d{1,20}$/.test(id) ? id : redactId(id)),
   patterns: GITHUB_PATTERNS.leaks,
   scanners: { github: [...TOKEN_TYPES, ...Object.keys(IGNORED_TYPES)], trufflehog: ['Github', 8] },
   recognise,

@@ -1,3 +1,4 @@
+import type { ListedCredential } from '../../domain/audit';
 import { secretId } from '../../domain/fingerprint';
 import type { ActionResult, BlastRadius, Identification, NewCredential, Unknown, Verification } from '../../domain/results';
 import { PermanentError, type CredentialProvider, type IncidentContext, type LeakedCredential, type ManualStep, type SecretVault } from '../types';
@@ -5,6 +6,7 @@ import { blastRadiusFacts } from './blast-radius';
 import { NpmRegistryClient, RegistryRefusedError, type RegistryAuth } from './client';
 import { accountPassword, passwordSource, type NpmConfig } from './config';
 import { manualText } from './instructions';
+import { listAccountTokens } from './listing';
 import { shortId } from './kind';
 import type { NpmMaterial } from './material';
 import { TokenMinting } from './minting';
@@ -23,6 +25,8 @@ export class NpmTokenProvider implements CredentialProvider {
   readonly kind = 'npm-token';
   private readonly registry: NpmRegistryClient;
   private readonly minting: TokenMinting;
+  /** Only with accounts configured: the registry lists an account's tokens to the account alone. */
+  readonly list?: (owner?: string) => Promise<ListedCredential[]>;
 
   constructor(
     private readonly cfg: NpmConfig,
@@ -31,6 +35,7 @@ export class NpmTokenProvider implements CredentialProvider {
   ) {
     this.registry = new NpmRegistryClient(cfg.registry, cfg.timeoutMs);
     this.minting = new TokenMinting(this.registry, vault);
+    if (Object.keys(cfg.accounts).length) this.list = (owner) => listAccountTokens(this.registry, this.cfg, this.env, owner);
   }
 
   async identify(cred: LeakedCredential): Promise<Identification> {

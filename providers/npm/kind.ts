@@ -9,6 +9,8 @@ import { detectNpmToken } from './token-format';
 // short hash of its value (the same from every trigger); the token itself waits in the vault.
 
 const ID = /^sha256:[0-9a-f]{16}$/;
+/** How the audit names a listed token: by its token list key (providers/npm/listing.ts). */
+export const NPM_KEY_ID = 'npm-key:';
 
 /**
  * Scanners' names. GitHub secret scanning: `npm_access_token`. TruffleHog (proto/detector_type.proto):
@@ -43,7 +45,8 @@ export const npmTokenKind: CredentialKind = {
     if (detectNpmToken(id.trim())) return "must be the token's id (sha256:<16 hex>), not the token itself: report the token through a trigger, which keeps it in the vault";
     return "must be the token's id (sha256:<16 hex>), as Leakstop derives it from the token";
   },
-  display: (id) => `npm ${shortId(id)}`,
+  // A listed token's key is no secret (it revokes nothing without the account): its start is enough to find it.
+  display: (id) => (id.startsWith(NPM_KEY_ID) ? `npm key ${id.slice(NPM_KEY_ID.length, NPM_KEY_ID.length + 8)}…` : `npm ${shortId(id)}`),
   patterns: NPM_PATTERNS.leaks,
   scanners: { github: GITHUB_TYPES, trufflehog: TRUFFLEHOG_DETECTORS },
   recognise,

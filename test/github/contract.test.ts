@@ -20,6 +20,19 @@ describe("the fake GitHub honours GitHub's OpenAPI description", () => {
     expect(contract.checkResponse('POST', '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', 200, { ...run, run_url: 'not a uri' }).length).toBe(1);
   });
 
+  test("an operation only GitHub Enterprise Cloud documents is checked against GHEC's description", () => {
+    const route = '/orgs/{org}/credential-authorizations';
+    expect(contract.hasOperation('GET', route)).toBe(true);
+    const auth = { login: 'octo', credential_id: 1, credential_type: 'personal access token', credential_authorized_at: '2026-01-01T00:00:00Z', credential_accessed_at: null, authorized_credential_id: 2 };
+    expect(contract.checkResponse('GET', route, 200, [auth])).toEqual([]);
+    expect(contract.checkResponse('GET', route, 200, [{ ...auth, credential_type: 'fine-grained token' }])).toEqual([expect.stringContaining('must be equal to one of the allowed values')]);
+    expect(contract.checkResponse('GET', route, 200, [{ ...auth, authorized_credential_id: undefined }]).length).toBe(1);
+    // Errors fall back to GHEC's basic-error, as github.com's do to its own.
+    expect(contract.checkResponse('GET', route, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' })).toEqual([]);
+    expect(contract.checkResponse('GET', route, 404, { message: 404 }).length).toBeGreaterThan(0);
+    expect(contract.hasOperation('GET', '/orgs/{org}/no-such-list')).toBe(false);
+  });
+
   test('request bodies are checked too', () => {
     expect(contract.checkRequest('POST', '/credentials/revoke', { credentials: [] }).length).toBeGreaterThan(0);
     expect(contract.checkRequest('POST', '/credentials/revoke', { credentials: ['x'] })).toEqual([]);

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
 import type { GitHubTokenKind } from '../../providers/github/token-format';
-import type { Account, AlertFixture, IssueFixture } from './fixtures';
+import type { Account, AlertFixture, IssueFixture, PatGrantFixture, SsoAuthorizationFixture } from './fixtures';
 import { HttpError, type FakeRequest } from './router';
 
 // Everything the fake GitHub knows, in memory, open to tests for seeding and for assertions.
@@ -67,6 +67,17 @@ export interface IssueRecord extends IssueFixture {
   commentBodies: string[];
 }
 
+/** An organization as its token listings see it. */
+export interface OrgRecord {
+  login: string;
+  /** Who may list its members' tokens: its owners, and GitHub App installations with the organization permission. */
+  admins: Set<string>;
+  /** SAML single sign-on (GitHub Enterprise Cloud); without it GitHub has no credential authorizations to list. */
+  sso: boolean;
+  patGrants: PatGrantFixture[];
+  ssoAuthorizations: SsoAuthorizationFixture[];
+}
+
 export class FakeGitHubState {
   readonly accounts = new Map<string, Account>();
   readonly tokens = new Map<string, TokenRecord>();
@@ -81,6 +92,7 @@ export class FakeGitHubState {
   readonly runs = new Map<number, RunRecord>();
   /** Keyed `o/r`. */
   readonly issues = new Map<string, IssueRecord[]>();
+  readonly orgs = new Map<string, OrgRecord>();
   /** Whether `return_run_details` is honoured (github.com since 2026); older servers answer 204. */
   returnRunDetails = true;
   /** Delay between an accepted revocation and the token being rejected. */

@@ -307,3 +307,64 @@ export function commitLocation(api: string, fullName: string, l: CommitLocation)
     },
   };
 }
+
+/** A fine-grained token granted access to an organization (what its owners see in Settings → Personal access tokens). */
+export interface PatGrantFixture {
+  /** The grant's id (`pat_id`). */
+  id: number;
+  owner: Account;
+  /** The token's own id, the same in every organization it is granted to. */
+  tokenId: number;
+  tokenName: string;
+  grantedAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** `organization-programmatic-access-grant`; whether the token has expired is GitHub's view now. */
+export function patGrant(api: string, org: string, g: PatGrantFixture) {
+  return {
+    id: g.id,
+    owner: simpleUser(api, g.owner),
+    repository_selection: 'all' as const,
+    repositories_url: `${api}/orgs/${org}/personal-access-tokens/${g.id}/repositories`,
+    permissions: { organization: {}, repository: { contents: 'read', metadata: 'read' }, other: {} },
+    access_granted_at: g.grantedAt,
+    token_id: g.tokenId,
+    token_name: g.tokenName,
+    token_expired: g.expiresAt !== null && Date.parse(g.expiresAt) <= Date.now(),
+    token_expires_at: g.expiresAt,
+    token_last_used_at: g.lastUsedAt,
+  };
+}
+
+/** A credential a member authorized for an organization that uses SAML single sign-on. */
+export interface SsoAuthorizationFixture {
+  credentialId: number;
+  login: string;
+  type: 'personal access token' | 'SSH key' | 'OAuth app token' | 'GitHub app token';
+  /** A token's value (GitHub shows its last eight characters) or, for an SSH key, its fingerprint. */
+  credential: string;
+  /** The underlying token's or key's id, unchanged across authorizations. */
+  authorizedCredentialId: number;
+  note: string;
+  scopes: string[];
+  authorizedAt: string;
+  accessedAt: string | null;
+  expiresAt: string | null;
+}
+
+/** `credential-authorization` (GitHub Enterprise Cloud): token fields for tokens, key fields for SSH keys. */
+export function credentialAuthorization(a: SsoAuthorizationFixture) {
+  const common = {
+    login: a.login,
+    credential_id: a.credentialId,
+    credential_type: a.type,
+    credential_authorized_at: a.authorizedAt,
+    scopes: a.scopes,
+    credential_accessed_at: a.accessedAt,
+    authorized_credential_id: a.authorizedCredentialId,
+  };
+  if (a.type === 'SSH key') return { ...common, fingerprint: a.credential, authorized_credential_title: a.note, authorized_credential_note: null, authorized_credential_expires_at: null };
+  return { ...common, token_last_eight: a.credential.slice(-8), authorized_credential_title: null, authorized_credential_note: a.note, authorized_credential_expires_at: a.expiresAt };
+}

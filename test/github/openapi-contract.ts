@@ -15,32 +15,42 @@ interface Operation {
 /** No body allowed (204) or a JSON schema to check; `undefined` when GitHub documents no such response. */
 type ResponseRule = { kind: 'empty' } | { kind: 'json'; validate: ValidateFunction };
 
-const SPEC_ID = 'github';
+/** A description registered with ajv under its own id, so its `#/components/...` references resolve within it. */
+interface Description {
+  id: string;
+  paths: Record<string, Record<string, Operation>>;
+  responseComponents: Record<string, Operation['responses'][string]>;
+}
+
+/**
+ * github.com's description first; GitHub Enterprise Cloud's for operations only it documents (an
+ * organization's SAML SSO credential authorizations), loaded the first time one is asked for.
+ */
+const DESCRIPTIONS = [
+  { id: 'github', file: '@octokit/openapi/generated/api.github.com.json' },
+  { id: 'github-ghec', file: '@octokit/openapi/generated/ghec.json' },
+] as const;
 
 export class OpenApiContract {
   private readonly ajv: Ajv;
-  private readonly paths: Record<string, Record<string, Operation>>;
-  private readonly responseComponents: Record<string, Operation['responses'][string]>;
+  private readonly loaded: (Description | undefined)[] = [];
   private readonly cache = new Map<string, ResponseRule | undefined>();
 
-  private constructor(spec: { paths: OpenApiContract['paths']; components: Json }) {
-    this.paths = spec.paths;
-    this.responseComponents = spec.components.responses as OpenApiContract['responseComponents'];
+  private constructor() {
     // strict off: the description carries OpenAPI-only keywords (example, discriminator, x-github…)
     // that are annotations, not constraints.
     this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
     addFormats(this.ajv);
     // Formats ajv-formats does not know; GitHub uses them as annotations on integers and strings.
     this.ajv.addFormat('timestamp', true);
-    this.ajv.addSchema({ $id: SPEC_ID, components: toJsonSchema({ schemas: spec.components.schemas }) });
+    this.description(0);
   }
 
   private static instance?: OpenApiContract;
 
   /** Parsing the 13 MB description takes a moment: once per test file. */
   static load(): OpenApiContract {
-    const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
-    return (OpenApiContract.instance ??= new OpenApiContract(JSON.parse(readFileSync(file, 'utf8'))));
+    return (OpenApiContract.instance ??= new OpenApiContract());
   }
 
   hasOperation(method: string, route: string): boolean {
@@ -60,8 +70,9 @@ export class OpenApiContract {
     const key = `request ${method} ${route}`;
     let rule = this.cache.get(key);
     if (!this.cache.has(key)) {
-      const schema = this.operation(method, route)?.requestBody?.content?.['application/json']?.schema;
-      rule = schema ? { kind: 'json', validate: this.ajv.compile(toJsonSchema(schema)) } : undefined;
+      const found = this.operation(method, route);
+      const schema = found?.op.requestBody?.content?.['application/json']?.schema;
+      rule = schema ? { kind: 'json', validate: this.ajv.compile(toJsonSchema(schema, found!.in.id)) } : undefined;
       this.cache.set(key, rule);
     }
     if (!rule || rule.kind !== 'json') return [];
@@ -77,34 +88,52 @@ export class OpenApiContract {
   }
 
   private compileResponse(method: string, route: string, status: number): ResponseRule | undefined {
-    const op = this.operation(method, route);
-    if (!op) return undefined;
+    const found = this.operation(method, route);
+    if (!found) return undefined;
+    const { op, in: spec } = found;
     let response = op.responses[String(status)];
-    if (response?.$ref) response = this.responseComponents[response.$ref.split('/').pop()!];
+    if (response?.$ref) response = spec.responseComponents[response.$ref.split('/').pop()!];
     const schema = response?.content?.['application/json']?.schema;
-    if (schema) return { kind: 'json', validate: this.ajv.compile(toJsonSchema(schema)) };
+    if (schema) return { kind: 'json', validate: this.ajv.compile(toJsonSchema(schema, spec.id)) };
     if (status >= 400) {
       // Errors GitHub sends on any operation (401, 403/429 rate limits, 404, 409) are not always listed
       // per operation, or are listed without a body; their documented shape is `basic-error`.
-      return { kind: 'json', validate: this.ajv.compile({ $ref: `${SPEC_ID}#/components/schemas/basic-error` }) };
+      return { kind: 'json', validate: this.ajv.compile({ $ref: `${spec.id}#/components/schemas/basic-error` }) };
     }
     return response ? { kind: 'empty' } : undefined;
   }
 
-  private operation(method: string, route: string): Operation | undefined {
-    return this.paths[route]?.[method.toLowerCase()];
+  /** The operation and the description that documents it: github.com's, else GitHub Enterprise Cloud's. */
+  private operation(method: string, route: string): { op: Operation; in: Description } | undefined {
+    for (let i = 0; i < DESCRIPTIONS.length; i++) {
+      const spec = this.description(i);
+      const op = spec.paths[route]?.[method.toLowerCase()];
+      if (op) return { op, in: spec };
+    }
+    return undefined;
+  }
+
+  private description(i: number): Description {
+    const known = this.loaded[i];
+    if (known) return known;
+    const { id, file } = DESCRIPTIONS[i]!;
+    const spec = JSON.parse(readFileSync(require.resolve(file), 'utf8')) as { paths: Description['paths']; components: Json };
+    this.ajv.addSchema({ $id: id, components: toJsonSchema({ schemas: spec.components.schemas }, id) });
+    const d: Description = { id, paths: spec.paths, responseComponents: spec.components.responses as Description['responseComponents'] };
+    this.loaded[i] = d;
+    return d;
   }
 }
 
 /**
  * OpenAPI 3.0 → JSON Schema for ajv: `nullable: true` becomes a `null` alternative (with or without a
- * `type`), and local `#/components/...` references point into the description registered as `github`.
+ * `type`), and local `#/components/...` references point into the description registered as `specId`.
  */
-function toJsonSchema<T>(node: T): T {
-  if (Array.isArray(node)) return node.map(toJsonSchema) as T;
+function toJsonSchema<T>(node: T, specId: string): T {
+  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, specId)) as T;
   if (!node || typeof node !== 'object') return node;
   const out: Json = {};
-  for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${SPEC_ID}${v}` : toJsonSchema(v);
+  for (const [k, v] of Object.entries(node)) out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${specId}${v}` : toJsonSchema(v, specId);
   if (typeof out.nullable !== 'boolean') return out as T;
   const nullable = out.nullable;
   delete out.nullable;

@@ -2,13 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import sodium from 'libsodium-wrappers';
 import type { GitHubTokenKind } from '../../providers/github/token-format';
-import { FakeGitHubState, type IssueRecord, type WorkflowRecord } from './fake-state';
-import type { AlertFixture, CommitLocation } from './fixtures';
+import { FakeGitHubState, type IssueRecord, type OrgRecord, type WorkflowRecord } from './fake-state';
+import type { AlertFixture, CommitLocation, PatGrantFixture, SsoAuthorizationFixture } from './fixtures';
 import { OpenApiContract } from './openapi-contract';
 import { errorBody, errorReply, HttpError, Router, type FakeReply, type FakeRequest, type Route } from './router';
 import { actionsRunRoutes } from './routes/actions-runs';
 import { actionsSecretRoutes, actionsVariableRoutes } from './routes/actions-secrets';
 import { issueRoutes } from './routes/issues';
+import { orgTokenRoutes } from './routes/org-tokens';
 import { secretScanningRoutes } from './routes/secret-scanning';
 import { tokenRoutes } from './routes/tokens';
 
@@ -37,6 +38,7 @@ export class FakeGitHub {
       ...actionsVariableRoutes(this.state),
       ...actionsRunRoutes(this.state, api),
       ...issueRoutes(this.state, api),
+      ...orgTokenRoutes(this.state, api),
     );
   }
 
@@ -61,6 +63,59 @@ export class FakeGitHub {
   addToken(token: string, o: { login: string; kind: GitHubTokenKind; scopes?: string[] }): void {
     this.state.account(o.login);
     this.state.tokens.set(token, { token, login: o.login, kind: o.kind, scopes: o.scopes ?? [] });
+  }
+
+  /** An organization whose token lists `admins` (owners, or app installations by their bot login) may read. */
+  addOrg(login: string, o: { admins: string[]; sso?: boolean }): OrgRecord {
+    this.state.account(login, 'Organization');
+    const org: OrgRecord = { login, admins: new Set(o.admins), sso: o.sso ?? false, patGrants: [], ssoAuthorizations: [] };
+    this.state.orgs.set(login, org);
+    return org;
+  }
+
+  /** A member's fine-grained token, granted access to `org` (and accepted by the API until it expires). */
+  grantFineGrainedToken(org: string, token: string, g: { login: string; name: string; grantedAt: string; expiresAt?: string | null; lastUsedAt?: string | null }): PatGrantFixture {
+    this.addToken(token, { login: g.login, kind: 'fine-grained-pat' });
+    const grant: PatGrantFixture = {
+      id: this.state.id(),
+      owner: this.state.account(g.login),
+      tokenId: this.state.id(),
+      tokenName: g.name,
+      grantedAt: g.grantedAt,
+      expiresAt: g.expiresAt ?? null,
+      lastUsedAt: g.lastUsedAt ?? null,
+    };
+    this.state.orgs.get(org)!.patGrants.push(grant);
+    return grant;
+  }
+
+  /** A member's classic token (or SSH key), authorized for an org that uses SAML SSO. */
+  authorizeForSso(
+    org: string,
+    credential: string,
+    a: { login: string; type?: SsoAuthorizationFixture['type']; note?: string; scopes?: string[]; authorizedAt: string; accessedAt?: string | null; expiresAt?: string | null },
+  ): SsoAuthorizationFixture {
+    const type = a.type ?? 'personal access token';
+    if (type === 'personal access token') this.addToken(credential, { login: a.login, kind: 'classic-pat', scopes: a.scopes ?? ['repo'] });
+    const auth: SsoAuthorizationFixture = {
+      credentialId: this.state.id(),
+      login: this.state.account(a.login).login,
+      type,
+      credential,
+      authorizedCredentialId: this.state.id(),
+      note: a.note ?? 'ci',
+      scopes: a.scopes ?? ['repo'],
+      authorizedAt: a.authorizedAt,
+      accessedAt: a.accessedAt ?? null,
+      expiresAt: a.expiresAt ?? null,
+    };
+    this.state.orgs.get(org)!.ssoAuthorizations.push(auth);
+    return auth;
+  }
+
+  /** Every token value the fake knows (to check that none is ever shown). */
+  knownTokens(): string[] {
+    return [...this.state.tokens.keys()];
   }
 
   seedAlert(repo: string, a: { number?: number; secret: string; secretType?: string; publiclyLeaked?: boolean; locations?: CommitLocation[] }): number {
