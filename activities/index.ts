@@ -11,6 +11,7 @@ import { checkIncidentInput, type Checked } from '../domain/issues';
 import type { ParsedIncidentInput, Report } from '../domain/incident-input';
 import { catalog } from '../providers';
 import { runAudit } from '../providers/audit';
+import { renderActions, type DeactivationResult, type HygieneActions, type HygienePlan, type ProposedKey } from '../domain/audit';
 import { planRotation, type RotationPlan } from '../providers/rotation';
 import { unlistedPlaces } from '../providers/discovery';
 import { incidentIdFor } from '../domain/fingerprint';
@@ -38,6 +39,11 @@ export interface ActivityDeps {
    * the incident takes over. Returns the rotation runs it stopped.
    */
   rotations?: { yieldTo(leak: { provider: ProviderKind; owner: string; credentialId: string; incidentId: string }): Promise<string[]> };
+  /**
+   * Runs a scheduled rotation now (IncidentControl is one: `rotation(name, 'trigger', by)`), for a hygiene
+   * run whose old keys rotate on a schedule. Without it such a run lists the rotations to trigger instead.
+   */
+  rotationSchedules?: { rotation(name: string, action: 'trigger', by: string): Promise<string> };
   /** Closes scanner alerts once their credential is revoked (GitHub secret scanning), when configured. */
   alerts?: { resolveAlert(repository: string, number: number, comment: string): Promise<ActionResult> };
 }
@@ -209,12 +215,84 @@ export function createActivities(deps: ActivityDeps) {
       const beat = setInterval(() => ctx.heartbeat(), 20_000);
       try {
         const r = await runAudit({ inventory: deps.inventory, registry, catalog, now: new Date(at) });
-        // Named like the reports the sinks keep (leak-…), by the day: a second run that day replaces it.
-        const report = await deps.postMortems.open(`leak-hygiene-audit-${at.slice(0, 10)}`, r.markdown);
+        const report = await deps.postMortems.open(hygieneReportName(at), r.markdown);
         return { summary: r.summary, findings: r.findings.length, listed: r.listed.length, reportUrl: report.url, notListed: r.problems.map((p) => `${p.provider}: ${p.problem}`) };
       } finally {
         clearInterval(beat);
       }
+    },
+
+    /**
+     * The audit of a run that may act on its findings (the inventory's `hygiene.actions`). With nothing to
+     * propose it writes the report as hygieneAudit does and is done; otherwise it returns the plan and the
+     * report's Markdown, which the run completes with what became of the proposals (writeHygieneReport).
+     */
+    async hygieneAuditPlan({ at }: { at: string }): Promise<{ done: HygieneRunFacts & { reportUrl: string } } | { run: HygieneRunFacts; plan: HygienePlan; markdown: string }> {
+      const ctx = Context.current();
+      const beat = setInterval(() => ctx.heartbeat(), 20_000);
+      try {
+        const r = await runAudit({ inventory: deps.inventory, registry, catalog, now: new Date(at) });
+        const run = { summary: r.summary, findings: r.findings.length, listed: r.listed.length, notListed: r.problems.map((p) => `${p.provider}: ${p.problem}`) };
+        if (r.plan && (r.plan.unused.length || r.plan.old.length)) return { run, plan: r.plan, markdown: r.markdown };
+        const markdown = r.plan ? r.markdown + renderActions({}, '') : r.markdown;
+        return { done: { ...run, reportUrl: (await deps.postMortems.open(hygieneReportName(at), markdown)).url } };
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /** The audit's report with what became of its proposals; rewritten as the run goes on (same name, replaced). */
+    async writeHygieneReport({ at, runId, markdown, actions }: { at: string; runId: string; markdown: string; actions: HygieneActions }) {
+      return deps.postMortems.open(hygieneReportName(at), markdown + renderActions(actions, runId));
+    },
+
+    /**
+     * Deactivates the unused keys a person approved, each with its provider's contain (no quarantine): for
+     * AWS, UpdateAccessKey Inactive. Idempotent: a retry finds the key inactive and changes nothing. A key
+     * that cannot be deactivated (gone, denied) is reported, and the others still are.
+     */
+    async deactivateUnusedKeys({ runId, startedAt, keys }: { runId: string; startedAt: string; keys: ProposedKey[] }): Promise<DeactivationResult[]> {
+      const results: DeactivationResult[] = [];
+      const ctx: IncidentContext = { incidentId: runId, startedAt, policy: { ...deps.inventory.policy, quarantine: false } };
+      for (const key of keys) {
+        const seen = { id: key.id, display: key.display };
+        try {
+          const provider = registry.credential(key.provider);
+          // The owner as the provider names it (a listed owner may carry its account): identify asks.
+          const identification = await provider.identify({ id: key.id });
+          const r = await provider.contain({ id: key.id }, identification.owner, ctx, identification);
+          if ('manual' in r) results.push({ ...seen, outcome: 'by hand', summary: r.instructions });
+          else results.push({ ...seen, outcome: r.changed ? 'deactivated' : 'already inactive', summary: r.summary });
+        } catch (err) {
+          if (!(err instanceof PermanentError)) throw err; // retried: deactivating again changes nothing
+          results.push({ ...seen, outcome: 'failed', summary: redact(err.message).slice(0, 300) });
+        }
+      }
+      return results;
+    },
+
+    /**
+     * Runs old keys' rotation schedules now (IncidentControl.rotation, as `leakstop rotation trigger` does).
+     * Never throws, so never retried: a retry would trigger again. Without the dependency, nothing is
+     * triggered and each says why, for a person to run `leakstop rotation trigger NAME`.
+     */
+    async triggerHygieneRotations({ runId, rotations }: { runId: string; rotations: { name: string; key: ProposedKey }[] }) {
+      const triggered: { name: string; key: ProposedKey }[] = [];
+      const notTriggered: { name: string; key: ProposedKey; why: string }[] = [];
+      const schedules = deps.rotationSchedules;
+      for (const r of rotations) {
+        if (!schedules) {
+          notTriggered.push({ ...r, why: 'this worker cannot trigger schedules' });
+          continue;
+        }
+        try {
+          await schedules.rotation(r.name, 'trigger', `key hygiene run ${runId}`);
+          triggered.push(r);
+        } catch (err) {
+          notTriggered.push({ ...r, why: redact(err instanceof Error ? err.message : String(err)).slice(0, 200) });
+        }
+      }
+      return { triggered, notTriggered };
     },
 
     /** What a scheduled rotation replaces: the entry, its consumers and policy, the credential in use (providers/rotation.ts). */
@@ -235,6 +313,17 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Named like the reports the sinks keep (leak-…), by the day: a second run that day replaces it. */
+const hygieneReportName = (at: string) => `leak-hygiene-audit-${at.slice(0, 10)}`;
+
+/** A hygiene run's facts besides its report and actions (workflows/hygiene.ts HygieneRun). */
+export interface HygieneRunFacts {
+  summary: string;
+  findings: number;
+  listed: number;
+  notListed: string[];
+}
 
 export interface FirstResponse {
   identification: Identification;

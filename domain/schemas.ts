@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DurationSchema, PolicyOverridesSchema, PolicySchema, SOURCES, type Policy, type PolicyOverrides } from './incident-input';
 import { RotateEverySchema, RotationSettingsSchema, rotationKey, type RotationSettings } from './rotation';
+import { approvalTimeoutMs } from './audit';
 
 // The schema is the type: every shape that crosses a boundary (trigger → workflow, config file → worker)
 // is declared once and inferred with z.infer. The incident input lives in domain/incident-input.ts.
@@ -54,6 +55,24 @@ export const HygieneSchema = z.strictObject({
   every: DurationSchema.optional(),
   /** Rotate every credential entry this often (`90d`) unless the entry says otherwise (its `rotateEvery`). */
   rotateEvery: RotateEverySchema.optional(),
+  /**
+   * What a scheduled audit run does about its findings (workflows/hygiene.ts). Without it, nothing: the
+   * run only reports. Deactivating takes a named approver; old keys go to their rotation schedule.
+   */
+  actions: z
+    .strictObject({
+      /** Unused keys: `ask` an approver (leakstop audit approve) and deactivate what they approve, or `never`. */
+      deactivateUnused: z.enum(['ask', 'never'], { error: 'must be ask or never' }).default('never'),
+      /** Old keys whose inventory entry rotates on a schedule: `trigger` that schedule now, or `never`. */
+      rotateOld: z.enum(['trigger', 'never'], { error: 'must be trigger or never' }).default('never'),
+      /** How long a run waits for the approval; then nothing is deactivated and the run says so. */
+      approvalTimeout: z
+        .string()
+        .regex(/^\d{1,5}(d|h|m)$/, 'must be a number of days, hours or minutes such as 7d, 48h or 30m')
+        .refine((v) => !/^\d+[dhm]$/.test(v) || (approvalTimeoutMs(v) >= 60_000 && approvalTimeoutMs(v) <= 90 * 86_400_000), 'must be between 1m and 90d')
+        .default('7d'),
+    })
+    .optional(),
 });
 export type HygieneConfig = z.infer<typeof HygieneSchema>;
 

@@ -1,4 +1,5 @@
-import { auditCredentials, auditSummary, renderAudit, type HygieneFinding, type ListedCredential } from '../domain/audit';
+import { auditCredentials, auditSummary, planActions, renderAudit, type HygieneFinding, type HygienePlan, type ListedCredential } from '../domain/audit';
+import { rotatingEntries } from '../domain/inventory';
 import type { Inventory } from '../domain/schemas';
 import type { Catalog } from './catalog';
 import type { Registry } from './registry';
@@ -10,6 +11,8 @@ export interface AuditResult {
   summary: string;
   /** Providers that could not list (denied, unreachable): the audit says so rather than pretending they are clean. */
   problems: { provider: string; problem: string }[];
+  /** What to do about the findings, when the inventory's `hygiene.actions` asks for actions. */
+  plan?: HygienePlan;
 }
 
 /** Lists what every provider can list and holds it against the inventory's hygiene rules, at `now`. */
@@ -32,5 +35,11 @@ export async function runAudit(o: { inventory: Inventory; registry: Registry; ca
   const display = (c: ListedCredential) => (o.catalog.has(c.provider) ? o.catalog.credential(c.provider).display(c.id) : c.id);
   let markdown = renderAudit(findings, listed, rules, o.now, display);
   if (problems.length) markdown += `\n## Not listed\n\n${problems.map((p) => `- ${p.provider}: ${p.problem.replace(/[\r\n]+/g, ' ')}`).join('\n')}\n`;
-  return { listed, findings, markdown, summary: auditSummary(findings, listed.length), problems };
+  // An old key's rotation is its inventory entry's, matched as a leak would be (by id or owner).
+  const rotating = rotatingEntries(o.inventory);
+  const rotationOf = (c: ListedCredential) => rotating.find(({ entry }) => entry.provider === c.provider && (entry.credentialId === c.id || entry.owner === c.owner))?.key;
+  // Only what a provider can act on by its listed id is proposed for deactivation; the rest stays a finding.
+  const deactivatable = (c: ListedCredential) => o.catalog.credential(c.provider).checkId(c.id) === undefined;
+  const plan = h.actions ? planActions(findings, h.actions, rotationOf, display, deactivatable) : undefined;
+  return { listed, findings, markdown, summary: auditSummary(findings, listed.length), problems, ...(plan ? { plan } : {}) };
 }

@@ -8,7 +8,8 @@ import { AesGcmCodec } from '../worker/codec';
 import { leakstopDataConverter } from '../worker/data-converter';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import type { Trust } from '../domain/trust';
-import { approveUpdate, decideUpdate, statusQuery, tightenUpdate } from '../workflows/definitions';
+import { approveUpdate, decideUpdate, hygieneStatusQuery, statusQuery, tightenUpdate } from '../workflows/definitions';
+import type { HygieneRun } from '../workflows/hygiene';
 import { awsConfig, codecKeys, controlFor, eventually, leakedKey, RecordingNotifier, startWorker, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { leakInput, standardInventory, waitForState, report } from './support/fixtures';
@@ -185,6 +186,31 @@ describe('a scheduled rotation replays', () => {
       expect(s.status).toBe('completed');
       expect(s.revocation?.changed).toBe(true);
       await replayAndKeep('rotation-approved', run.workflowId);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('a key-hygiene run replays', () => {
+  useTemporal((c) => (client = c));
+
+  // The hygiene-actions path: the audit 45 days ahead, old keys' rotations (this worker cannot trigger
+  // schedules: listed instead), the wait for an approver, the approved key deactivated, the report rewritten.
+  test('hygiene-approved', async () => {
+    const leak = await leakedKey('replay-hyg');
+    const taskQueue = uniqueQueue('replay-hyg');
+    const inventory = `hygiene: { maxAge: 30d, unusedFor: 20d, actions: { deactivateUnused: ask, rotateOld: trigger } }\ncredentials:\n  - { provider: aws-iam, owner: ${leak.user}, rotateEvery: 90d }\n`;
+    const worker = await startWorker({ taskQueue, inventory });
+    try {
+      const runId = `leakstop-hygiene-${taskQueue}-run`;
+      const run = await client.workflow.start('hygieneWorkflow', { taskQueue, workflowId: runId, args: [{ at: new Date(Date.now() + 45 * 86_400_000).toISOString() }] });
+      await eventually(async () => (await run.query(hygieneStatusQuery)).status === 'waiting' || undefined, 60_000, 'the wait for an approval');
+      await controlFor(client, taskQueue).approveHygiene(runId, { by: 'replay', keys: [leak.keyId] });
+      const r: HygieneRun = await run.result();
+      expect(r.actions?.deactivation?.results).toEqual([expect.objectContaining({ id: leak.keyId, outcome: 'deactivated' })]);
+      expect(r.actions?.rotation?.notTriggered).toEqual([expect.objectContaining({ key: expect.objectContaining({ id: leak.keyId }), why: 'this worker cannot trigger schedules' })]);
+      await replayAndKeep('hygiene-approved', runId);
     } finally {
       await worker.stop();
     }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { redactId } from '../domain/credential';
 import type { Decision, IncidentState } from '../domain/incident';
 import type { Phase } from '../domain/schemas';
@@ -50,6 +50,10 @@ leakstop audit [--out FILE]
           against the inventory's hygiene rules (maxAge, unusedFor, expiryWarning): a Markdown
           report with a chart of key ages (FILE, or standard output) and a one-line summary
 
+leakstop audit approve <run-id> --by NAME [--key ID]…
+          a scheduled audit run (hygiene.actions.deactivateUnused: ask) waits for this: the unused keys
+          it proposed (all, or each --key) are deactivated; the run's report says which and by whom
+
 leakstop rotation list | trigger NAME | pause NAME [--reason TEXT] | unpause NAME [--reason TEXT]
           scheduled rotations (the inventory's rotateEvery): the schedules and their next run; run one
           now; hold or release one (a change freeze). A running rotation is driven like an incident:
@@ -82,6 +86,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   'credential-file': { type: 'string' },
   out: { type: 'string' },
+  key: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -90,6 +95,7 @@ export async function cli(argv: string[], out: (s: string) => void = console.log
   const [group, command, id, decision] = positionals;
   if (group === 'fingerprint' && command && !o.help) return fingerprintOf(command, out);
   if (group === 'inventory' && command === 'discover' && !o.help) return discoverInventory(o.out, out);
+  if (group === 'audit' && command === 'approve' && !o.help) return approveAudit(id, o.by, o.key, out);
   if (group === 'audit' && !o.help) return auditKeys(o.out, out);
   if (group === 'rotation' && command && !o.help) return rotation(command, id, o.reason, out);
   if (o.help || group !== 'incident' || !command) {
@@ -288,6 +294,32 @@ async function rotation(command: string, name: string | undefined, reason: strin
   } catch (err) {
     if (err instanceof RotationRefused) {
       out(err.message);
+      return 2;
+    }
+    throw err;
+  } finally {
+    await close();
+  }
+}
+
+/** `leakstop audit approve`: a named person lets a scheduled audit run deactivate the unused keys it proposed. */
+async function approveAudit(runId: string | undefined, by: string | undefined, keys: string[] | undefined, out: (s: string) => void): Promise<number> {
+  if (!runId || !by?.trim()) {
+    out(`${!runId ? 'run-id' : '--by'}: required (leakstop audit approve <run-id> --by NAME [--key ID]…)`);
+    return 2;
+  }
+  const cfg = loadConfig();
+  const { client, close } = await connectClient({ address: cfg.temporalAddress ?? `localhost:${cfg.temporalPort}`, namespace: cfg.namespace, keys: loadCodecKeys(cfg.dataDir) });
+  try {
+    out(await new IncidentControl(client, cfg.taskQueue).approveHygiene(runId, { by, ...(keys?.length ? { keys } : {}) }));
+    return 0;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      out(`refused: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+      return 2;
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      out(`run-id: ${runId} is not a running audit run (finished, or no such run; the schedule’s recent runs are in the Temporal UI)`);
       return 2;
     }
     throw err;

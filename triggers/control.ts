@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest, TightenRequest } from '../domain/incident';
-import { abortUpdate, approveUpdate, decideUpdate, doneUpdate, INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery, tightenUpdate } from '../workflows/definitions';
+import { abortUpdate, approveHygieneUpdate, approveUpdate, decideUpdate, doneUpdate, INCIDENT_WORKFLOW_TYPE, noteSignal, statusQuery, tightenUpdate } from '../workflows/definitions';
+import type { HygieneApproval } from '../domain/audit';
 import { IDENTIFICATION_WORKFLOW_TYPE, identifyUpdate, type IdentifyRequest, type PendingLeak } from '../workflows/identification-api';
 import type { identificationWorkflow } from '../workflows/identification';
 import { pendingSeal, type Sealer } from '../domain/seal';
@@ -89,6 +90,14 @@ export class IncidentControl {
 
   abort(incidentId: string, req: AbortRequest): Promise<string> {
     return this.client.workflow.getHandle(incidentId).executeUpdate(abortUpdate, { args: [req] });
+  }
+
+  /**
+   * Approves a key-hygiene run's proposal: the named person lets it deactivate the unused keys it proposed
+   * (all, or those in `keys`). The run refuses keys it did not propose, and an approval once it stopped waiting.
+   */
+  approveHygiene(runId: string, req: HygieneApproval): Promise<string> {
+    return this.client.workflow.getHandle(runId).executeUpdate(approveHygieneUpdate, { args: [req] });
   }
 
   /** The scheduled rotations of this deployment (made from the inventory at worker start), by name. */

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   stops.push(close);
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect({ address });
-    const deps = { ...buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, vault, notifier: notifiersFromEnv(), report: (i) => control.report(i), rotations: rotationYielder(client, cfg.taskQueue, inventory), keys }), metrics };
+    const deps = { ...buildDeps({ inventory, aws: cfg.aws, github: cfg.github, dataDir: cfg.dataDir, reportsDir: cfg.reportsDir, vault, notifier: notifiersFromEnv(), report: (i) => control.report(i), rotations: rotationYielder(client, cfg.taskQueue, inventory), keys }), metrics, rotationSchedules: control };
     // LEAKSTOP_WORKFLOW_BUNDLE: workflows bundled ahead (bundleWorkflowCode), so a start need not bundle them.
     const worker = await createWorker({ connection, namespace: cfg.namespace, taskQueue: cfg.taskQueue, deps, keys, workflowBundlePath: process.env.LEAKSTOP_WORKFLOW_BUNDLE || undefined });
     const running = worker.run();

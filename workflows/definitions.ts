@@ -2,6 +2,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { AbortRequest, ApprovalRequest, DecisionRequest, IncidentState, ManualDoneRequest, TightenRequest } from '../domain/incident';
 import type { Report } from '../domain/incident-input';
+import type { HygieneApproval, HygieneProgress } from '../domain/audit';
 
 // The incident workflow's public surface: what clients (CLI, triggers, Slack, tests) may call.
 
@@ -21,6 +22,14 @@ export const doneUpdate = defineUpdate<string, [ManualDoneRequest]>('done');
 
 /** To a scheduled rotation: a leak of its credential was reported, and that incident takes over. */
 export const supersedeSignal = defineSignal<[{ incidentId: string }]>('supersede');
+
+/**
+ * To a key-hygiene run waiting for an approval (workflows/hygiene.ts): deactivate the proposed unused keys
+ * (all of them without `keys`). Refused unless a person is named and every key was proposed by the run.
+ */
+export const approveHygieneUpdate = defineUpdate<string, [HygieneApproval]>('approveHygiene');
+/** A key-hygiene run as it stands: what it proposes, until when it waits, what it did. */
+export const hygieneStatusQuery = defineQuery<HygieneProgress>('hygieneStatus');
 
 export const INCIDENT_WORKFLOW_TYPE = 'incidentWorkflow';
 
