@@ -126,9 +126,10 @@ export function severityOf(input: Pick<ParsedIncidentInput, 'severity' | 'exposu
 export interface DiscoveredPlace {
   store: string;
   key: string;
-  /** What a consumer of it receives; absent when the credential sits inside other text (a person edits it). */
+  /** What a consumer of it receives; absent when the credential sits inside other text (a person edits it) or is only a candidate by name. */
   field?: string;
-  matchedBy: 'id' | 'fingerprint';
+  /** `name`: unverified, an entry named like this kind's settings in a store that never shows values (GitHub Actions secrets). */
+  matchedBy: 'id' | 'fingerprint' | 'name';
 }
 
 export interface Discovered {

@@ -81,7 +81,7 @@ export function renderPostMortem(s: IncidentState, blastRadius: string[] = []): 
     const added = new Set(d.added?.names ?? []);
     const consumersOf = (p: (typeof d.places)[number]) => s.consumers.filter((c) => added.has(c.name) && c.store === p.store && c.key === p.key);
     for (const p of d.places) {
-      out(`- ${text(p.store)} ${code(p.key)}: matched by ${p.matchedBy === 'id' ? 'its public id' : 'the fingerprint of its value'}${p.field ? '' : '; the credential sits inside other text there: edit it by hand'}`);
+      out(`- ${text(p.store)} ${code(p.key)}: ${p.matchedBy === 'name' ? 'unverified: only its name looks like this kind of credential (the store never shows values); check it and replace it by hand if it holds the leaked one' : `matched by ${p.matchedBy === 'id' ? 'its public id' : 'the fingerprint of its value'}${p.field ? '' : '; the credential sits inside other text there: edit it by hand'}`}`);
       for (const c of consumersOf(p)) out(`  - ${placeOutcome(s, c)}`);
     }
     if (d.places.length) {

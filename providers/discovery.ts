@@ -23,8 +23,10 @@ export interface Found {
   store: string;
   key: string;
   provider: string;
+  /** Empty for a candidate by name: which credential of the kind it holds, if any, cannot be told. */
   credentialId: string;
-  matchedBy: 'id' | 'fingerprint';
+  /** `name`: a store that never shows values (GitHub Actions secrets) has an entry named like this kind's settings; unverified. */
+  matchedBy: 'id' | 'fingerprint' | 'name';
   /** What a consumer of this entry receives, when the entry is the credential (or its JSON); none when it is found inside other text. */
   field?: string;
 }
@@ -45,6 +47,7 @@ export async function discover(o: { inventory: Inventory; registry: Registry; ca
   const configured = o.inventory.discovery.sources;
   const names = Object.keys(configured).length ? Object.keys(configured) : Object.keys(o.inventory.stores);
   const matchers = matchersFor(o.catalog);
+  const namedKinds = o.catalog.kinds.map((k) => o.catalog.credential(k)).filter((k) => k.secretNames);
   const found: Found[] = [];
   const problems: Discovery['problems'] = [];
   let entries = 0;
@@ -52,9 +55,23 @@ export async function discover(o: { inventory: Inventory; registry: Registry; ca
     names.map(async (store) => {
       const spec = o.inventory.stores[store]!;
       const impl = o.registry.store(spec.kind);
-      if (!impl.scan) return void problems.push({ store, problem: `a ${spec.kind} store cannot be listed` });
       const signal = AbortSignal.timeout(timeout);
       const prefixes = configured[store]?.prefixes.length ? configured[store]!.prefixes : [undefined];
+      if (!impl.scan && impl.names) {
+        // Values cannot be read: entries named like a kind's settings are candidates, by name only.
+        for (const prefix of prefixes) {
+          try {
+            for (const key of await impl.names(spec, prefix, signal)) {
+              entries++;
+              for (const kind of namedKinds) if (kind.secretNames!.test(key)) found.push({ store, key, provider: kind.kind, credentialId: '', matchedBy: 'name' });
+            }
+          } catch (err) {
+            problems.push({ store, problem: signal.aborted ? `cut off after ${o.inventory.discovery.timeout}` : (err as Error).message.slice(0, 300) });
+          }
+        }
+        return;
+      }
+      if (!impl.scan) return void problems.push({ store, problem: `a ${spec.kind} store cannot be listed` });
       for (const prefix of prefixes) {
         try {
           await impl.scan(spec, prefix, (key, value) => {
@@ -145,8 +162,9 @@ export function draftInventory(inventory: Inventory, found: Found[], owners: Rea
     entry.consumers.push(consumer);
   }
   const draft = stringify({ ...inventory, credentials }, { lineWidth: 0 });
-  const notes = inText.map((f) => `#   ${f.provider} ${f.credentialId} in ${f.store} ${f.key} (inside other text: write it by hand, or split the entry)`);
-  return `# Draft inventory from leakstop inventory discover: review before use.\n${draft}${notes.length ? `# Found inside other text, not added:\n${notes.join('\n')}\n` : ''}`;
+  const notes = inText.filter((f) => f.matchedBy !== 'name').map((f) => `#   ${f.provider} ${f.credentialId} in ${f.store} ${f.key} (inside other text: write it by hand, or split the entry)`);
+  const byName = inText.filter((f) => f.matchedBy === 'name').map((f) => `#   ${f.store} ${f.key}: named like a credential of kind ${f.provider} (unverified: the store never shows values; add it as a consumer if it holds one)`);
+  return `# Draft inventory from leakstop inventory discover: review before use.\n${draft}${notes.length ? `# Found inside other text, not added:\n${notes.join('\n')}\n` : ''}${byName.length ? `# Candidates by name only, not added:\n${byName.join('\n')}\n` : ''}`;
 }
 
 function consumerName(entry: CredentialEntry, f: Found): string {
@@ -195,7 +213,7 @@ export async function unlistedPlaces(o: {
   const listed = (store: string, key: string) => o.known.some((k) => k.store === store && (k.key === key || k.key.split('#')[0] === key));
   const places = new Map<string, DiscoveredPlace>();
   for (const f of d.found) {
-    if (f.provider !== o.provider || f.credentialId !== o.credentialId) continue;
+    if (f.provider !== o.provider || (f.matchedBy !== 'name' && f.credentialId !== o.credentialId)) continue;
     const p = placeOf(f);
     if (!listed(p.store, p.key)) places.set(`${p.store}\0${p.key}`, { store: p.store, key: p.key, matchedBy: p.matchedBy, ...(p.field ? { field: p.field } : {}) });
   }

@@ -42,6 +42,11 @@ export interface CredentialKind {
   display(id: string): string;
   /** Ids of this kind inside free text, shown as `display` shows them (AWS key ids in provider errors). */
   idsInText?: RegExp;
+  /**
+   * Names a setting holding this kind usually has (`AWS_SECRET_ACCESS_KEY`, `NPM_TOKEN`): where a store
+   * never shows values (GitHub Actions secrets), discovery reports such names as unverified candidates.
+   */
+  secretNames?: RegExp;
   /** The shapes of this kind's secrets: redaction masks them, triggers recognise them. One source each. */
   patterns: Record<string, LeakPattern>;
   /** The names scanners give this kind. */

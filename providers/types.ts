@@ -82,6 +82,11 @@ export interface SecretStore {
    */
   scan?(spec: StoreSpec, prefix: string | undefined, visit: (key: string, value: string) => void, signal: AbortSignal): Promise<void>;
   /**
+   * For a store that never shows values (GitHub Actions secrets): the names of its entries under
+   * `prefix`, so discovery can report unverified candidates by name. Stops early once `signal` aborts.
+   */
+  names?(spec: StoreSpec, prefix: string | undefined, signal: AbortSignal): Promise<string[]>;
+  /**
    * What runs from the entry under `key` and must be restarted to read a new value there (the
    * function, the services, the Deployments), each with the deployer spec that restarts it; and what
    * reads it but is left to a person, with why. Discovery asks, for the places it found; stops early

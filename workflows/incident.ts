@@ -263,7 +263,7 @@ async function adoptDiscovered(incident: Incident, d: Awaited<ReturnType<Activit
   s.discovered = { places: d.places, mode: d.mode, problems: d.problems, ms: d.ms };
   for (const problem of d.problems) incident.log('blast-radius', `discovery: ${problem}`);
   if (d.places.length === 0) return incident.log('blast-radius', `discovery found no copy the inventory does not list (${d.ms} ms)`);
-  const where = d.places.map((p) => `${p.store} ${p.key}${p.field ? '' : ' (inside other text)'}`).join(', ');
+  const where = d.places.map((p) => `${p.store} ${p.key}${p.matchedBy === 'name' ? ' (unverified: by name)' : p.field ? '' : ' (inside other text)'}`).join(', ');
   incident.log('blast-radius', `discovery found ${d.places.length} place(s) the inventory does not list, in ${d.ms} ms: ${where}`);
   if (d.consumers.length === 0 || d.mode === 'report') return;
   let by = 'policy (discovery.discovered: update)';

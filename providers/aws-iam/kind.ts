@@ -44,6 +44,7 @@ export const awsIamKind: CredentialKind = {
   reportHint: 'AWS: the access key id (AKIA…), never the secret.',
   checkId: (id) => (KEY_ID.test(id) ? undefined : 'must be an AWS access key id: AKIA or ASIA followed by 16 characters A-Z, 2-7'),
   display: redactId,
+  secretNames: /^(AWS_)?(SECRET_)?ACCESS_KEY(_ID)?$|^AWS_SECRET(_KEY)?$|^AWS_CREDENTIALS?$/i,
   idsInText: new RegExp(`\\b${AWS_PATTERNS.accessKeyId}\\b`, 'g'),
   patterns: AWS_PATTERNS.leaks,
   scanners: { github: [...GITHUB_TYPES.id, ...GITHUB_TYPES.otherHalf], trufflehog: ['AWS', 2], gitguardian: ['aws_iam'] },

@@ -54,6 +54,37 @@ export class GitHubActionsSecretStore implements SecretStore {
     });
   }
 
+  /**
+   * The secrets' names (GitHub shows names and dates, never values), every page, those starting with
+   * `prefix`: discovery reports the ones named like a credential as unverified candidates.
+   */
+  async names(spec: StoreSpec, prefix: string | undefined, signal: AbortSignal): Promise<string[]> {
+    const s = GitHubActionsSecretSpecSchema.parse(spec);
+    const gh = this.client;
+    const where = s.organization ? `organization ${s.organization}` : s.environment ? `${s.repository} (environment ${s.environment})` : s.repository!;
+    const page = async (n: number): Promise<{ names: string[]; total: number }> => {
+      const request = { per_page: 100, page: n, request: { signal } };
+      const { data } = s.organization
+        ? await gh.rest.actions.listOrgSecrets({ org: s.organization, ...request })
+        : s.environment
+          ? await gh.rest.actions.listEnvironmentSecrets({ ...repoParts(s.repository!), environment_name: s.environment, ...request })
+          : await gh.rest.actions.listRepoSecrets({ ...repoParts(s.repository!), ...request });
+      return { names: data.secrets.map((x) => x.name), total: data.total_count };
+    };
+    const out: string[] = [];
+    try {
+      // At most 100 pages (10,000 secrets): a scope holds far fewer (GitHub allows 1,000 per organization).
+      for (let n = 1; n <= 100 && !signal.aborted; n++) {
+        const { names, total } = await page(n);
+        out.push(...names);
+        if (names.length === 0 || out.length >= total) break;
+      }
+    } catch (err) {
+      throw permanentFor(err, `GitHub Actions secrets of ${where}`) ?? err;
+    }
+    return out.filter((name) => !prefix || name.toUpperCase().startsWith(prefix.toUpperCase()));
+  }
+
   /** Always undefined: GitHub never returns a secret's value, to anyone. */
   async read(): Promise<string | undefined> {
     return undefined;

@@ -37,6 +37,7 @@ export const githubTokenKind: CredentialKind = {
   // Incident ids (`sha256:…`) and SSO-listed tokens (`ghp_…12345678`) are redacted; a fine-grained
   // token's GitHub id is public (the org's settings and audit log show it) and is what people look up.
   display: (id) => (/^fine-grained-pat:\d{1,20}$/.test(id) ? id : redactId(id)),
+  secretNames: /^(GH|GITHUB)_(PAT|TOKEN|ACCESS_TOKEN)$|PERSONAL_ACCESS_TOKEN|^(GH|GITHUB)_.*_TOKEN$|_GH_TOKEN$|_GITHUB_TOKEN$/i,
   patterns: GITHUB_PATTERNS.leaks,
   scanners: { github: [...TOKEN_TYPES, ...Object.keys(IGNORED_TYPES)], trufflehog: ['Github', 8] },
   recognise,

@@ -47,6 +47,7 @@ export const npmTokenKind: CredentialKind = {
   },
   // A listed token's key is no secret (it revokes nothing without the account): its start is enough to find it.
   display: (id) => (id.startsWith(NPM_KEY_ID) ? `npm key ${id.slice(NPM_KEY_ID.length, NPM_KEY_ID.length + 8)}…` : `npm ${shortId(id)}`),
+  secretNames: /^NPM_(AUTH_)?TOKEN$|^NODE_AUTH_TOKEN$|_NPM_TOKEN$/i,
   patterns: NPM_PATTERNS.leaks,
   scanners: { github: GITHUB_TYPES, trufflehog: TRUFFLEHOG_DETECTORS },
   recognise,

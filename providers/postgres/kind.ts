@@ -56,6 +56,7 @@ export const postgresKind: CredentialKind = {
     const p = parseCredentialId(id);
     return p ? `postgres ${p.role}@${hostPort(p.host, p.port)} #${p.fingerprint.slice(0, 8)}` : 'postgres …';
   },
+  secretNames: /^(PG|POSTGRES(QL)?|DB|DATABASE)_(PASSWORD|PASS|URL)$|_DATABASE_URL$/i,
   patterns: POSTGRES_PATTERNS.leaks,
   scanners: { trufflehog: TRUFFLEHOG_DETECTORS, gitguardian: GITGUARDIAN_DETECTORS },
   recognise,

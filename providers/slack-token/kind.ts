@@ -48,6 +48,7 @@ export const slackTokenKind: CredentialKind = {
     return "must be the token's id (sha256:<16 hex>), as Leakstop derives it from the token";
   },
   display: (id) => `slack ${shortId(id)}`,
+  secretNames: /^SLACK_(BOT_|USER_|APP_)?TOKEN$|_SLACK_TOKEN$/i,
   patterns: SLACK_PATTERNS.leaks,
   scanners: { github: GITHUB_TYPES, trufflehog: TRUFFLEHOG_DETECTORS, gitguardian: GITGUARDIAN_DETECTORS },
   recognise,

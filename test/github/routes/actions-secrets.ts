@@ -18,6 +18,27 @@ export function actionsSecretRoutes(state: FakeGitHubState, api: () => string): 
   ];
   return scopes.flatMap(([base, scopeOf]): Route[] => [
     {
+      // The names and dates of a scope's secrets, never values; paged as GitHub pages (per_page, page).
+      method: 'GET',
+      route: base,
+      handle(req) {
+        const org = req.params.org;
+        // GitHub's docs: a classic token lists a repository's secrets with `repo`, an organization's with `admin:org`.
+        const t = state.caller(req);
+        if (t.kind === 'classic-pat' && !t.scopes.includes(org ? 'admin:org' : 'repo')) throw new HttpError(403, 'Resource not accessible by personal access token');
+        const all = [...state.secretsOf(scopeOf(req)).entries()].sort(([a], [b]) => a.localeCompare(b));
+        const perPage = Math.min(100, Math.max(1, Number(req.query.get('per_page')) || 30));
+        const page = Math.max(1, Number(req.query.get('page')) || 1);
+        const secrets = all.slice((page - 1) * perPage, page * perPage).map(([name, s]) => ({
+          name,
+          created_at: s.createdAt,
+          updated_at: s.updatedAt,
+          ...(org ? { visibility: s.visibility ?? 'private', selected_repositories_url: `${api()}/orgs/${org}/actions/secrets/${name}/repositories` } : {}),
+        }));
+        return { status: 200, body: { total_count: all.length, secrets } };
+      },
+    },
+    {
       method: 'GET',
       route: `${base}/public-key`,
       handle(req) {
