@@ -21,11 +21,17 @@ export class IncidentControl {
     readonly taskQueue: string,
     /** Seals what this trigger vouches for; without it every report counts as a plain, unsealed one. */
     private readonly sealer?: Sealer,
+    /**
+     * Ask the server to hand a new incident's first workflow task straight back to a worker of this
+     * process (Temporal's eager workflow start), skipping matching: only when `client` is built on that
+     * worker's NativeConnection (worker/main.ts, LEAKSTOP_ROLE=all).
+     */
+    private readonly o: { eagerStart?: boolean } = {},
   ) {}
 
   /** `trust`: what the trigger that received the report established (domain/trust.ts). */
   report(raw: unknown, trust: Trust = 'reported'): Promise<Started> {
-    return reportLeak(this.client, this.taskQueue, raw, this.sealer && { sealer: this.sealer, trust });
+    return reportLeak(this.client, this.taskQueue, raw, this.sealer && { sealer: this.sealer, trust }, this.o);
   }
 
   status(incidentId: string): Promise<IncidentState> {

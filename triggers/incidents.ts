@@ -27,7 +27,7 @@ export interface ReportOrigin {
  * credential signals the running incident instead of starting another. The trust is the trigger's
  * to say, never the sender's: it is sealed here with the source and the alert (domain/seal.ts).
  */
-export async function reportLeak(client: Client, taskQueue: string, raw: unknown, origin?: ReportOrigin): Promise<Started> {
+export async function reportLeak(client: Client, taskQueue: string, raw: unknown, origin?: ReportOrigin, o: { eagerStart?: boolean } = {}): Promise<Started> {
   const claimed = controlFieldProblems(raw);
   if (claimed.length) throw ValidationError.of('incident input', claimed);
   const parsed: ParsedIncidentInput = parseOrThrow(catalog.IncidentInputSchema, raw, 'incident input');
@@ -44,6 +44,7 @@ export async function reportLeak(client: Client, taskQueue: string, raw: unknown
         taskQueue,
         args: [input satisfies IncidentInput],
         workflowIdConflictPolicy: 'FAIL',
+        ...(o.eagerStart ? { requestEagerStart: true } : {}),
         typedSearchAttributes: [
           { key: SA.provider, value: input.provider },
           { key: SA.credential, value: redactId(input.credentialId) },

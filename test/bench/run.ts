@@ -5,13 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, GetAccessKeyLastUsedCommand, IAMClient, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
 import type { IncidentState } from '../../domain/incident';
 import { IncidentControl } from '../../triggers/control';
 import { createIngress } from '../../triggers/http';
 import { createWebhookRoutes } from '../../triggers/webhooks';
-import { sealerFor } from '../../worker/wiring';
+import { buildDeps, createWorker, sealerFor } from '../../worker/wiring';
+import { leakstopDataConverter } from '../../worker/data-converter';
+import { parseInventory } from '../../providers';
 import { startEmbeddedTemporal } from '../../worker/embedded-temporal';
 import { enforceMotoAuth, startMoto } from '../../worker/embedded-moto';
 import { freePort } from '../../worker/net';
@@ -35,6 +38,8 @@ const BURST = Number(process.env.BENCH_BURST ?? 500);
 /** A Temporal service to measure on: its frontend's address, the processes whose CPU counts, how to stop it. */
 interface Topology {
   address: string;
+  /** The worker in the bench's own process, its client on the worker's connection, starts requested eager. */
+  eager?: boolean;
   processes: Record<string, number>;
   stop(): Promise<unknown>;
 }
@@ -47,6 +52,9 @@ const TOPOLOGIES: Record<string, (dir: string) => Promise<Topology>> = {
     const t = await startEmbeddedTemporal({ dataDir: path.join(dir, 'temporal') });
     return { address: t.address, processes: { 'temporal server': pidOf(path.join(dir, 'temporal')) }, stop: () => t.stop() };
   },
+  // Eager workflow start: the ingress and the worker share a process and a connection (LEAKSTOP_ROLE=all),
+  // so the server may hand a new incident's first workflow task back in the start's answer.
+  'dev server, eager start': async (dir) => ({ ...(await TOPOLOGIES['dev server']!(dir)), eager: true }),
   cluster: async (dir) => {
     const pg = await startPostgres();
     try {
@@ -74,11 +82,12 @@ async function main() {
     const floor = floorServer(iam);
     const floorUrl = await listen(floor);
     stops.unshift(() => close2(floor));
-    const wanted = (process.env.BENCH_TOPOLOGIES ?? 'dev,cluster').split(',').map((t) => (t.trim() === 'dev' ? 'dev server' : t.trim()));
+    const short: Record<string, string> = { dev: 'dev server', eager: 'dev server, eager start' };
+    const wanted = (process.env.BENCH_TOPOLOGIES ?? 'dev,eager,cluster').split(',').map((t) => short[t.trim()] ?? t.trim());
     const report: Record<string, unknown> = { machine: { cores: require('node:os').cpus().length, node: process.version } };
     for (const name of wanted) {
       const start = TOPOLOGIES[name];
-      if (!start) throw new Error(`BENCH_TOPOLOGIES: unknown topology "${name}" (dev, cluster)`);
+      if (!start) throw new Error(`BENCH_TOPOLOGIES: unknown topology "${name}" (dev, eager, cluster)`);
       console.log(`\n## ${name}`);
       const topology = await start(path.join(dir, name.replace(/\W+/g, '-')));
       try {
@@ -113,12 +122,29 @@ async function measure(o: { name: string; topology: Topology; dir: string; iam: 
     const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROFILE)}`] : [];
     // The bench's reports come through the generic webhook, which is not proof of a leak by itself; its
     // inventory trusts that source, so containment starts at once, as it would for an authoritative one.
-    const worker = await spawnWorker({ taskQueue, inventory: 'trust: { actAtOnce: [generic] }', dataDir: path.join(o.dir, 'worker'), nodeArgs: profile, production: true });
-    stops.unshift(() => worker.kill('SIGTERM'));
-    const { client, close } = await connectClient({ address: topology.address, keys: loadCodecKeys(o.dir) });
-    stops.unshift(close);
+    const inventory = 'trust: { actAtOnce: [generic] }';
+    const codecKeys = loadCodecKeys(o.dir);
+    let client: Client;
+    let workerPid: number;
+    if (topology.eager) {
+      const connection = await NativeConnection.connect({ address: topology.address });
+      const dataDir = path.join(o.dir, 'worker');
+      const deps = buildDeps({ inventory: parseInventory(inventory), aws: { region: 'us-east-1', endpoint: o.motoEndpoint, credentials: o.admin }, dataDir, reportsDir: path.join(dataDir, 'reports'), keys: codecKeys });
+      const worker = await createWorker({ connection, taskQueue, deps, keys: codecKeys, workflowBundlePath: o.bundlePath });
+      const running = worker.run();
+      stops.unshift(async () => (worker.shutdown(), await running, await connection.close()));
+      client = new Client({ connection, dataConverter: leakstopDataConverter(codecKeys) });
+      workerPid = process.pid;
+    } else {
+      const worker = await spawnWorker({ taskQueue, inventory, dataDir: path.join(o.dir, 'worker'), nodeArgs: profile, production: true });
+      stops.unshift(() => worker.kill('SIGTERM'));
+      const connected = await connectClient({ address: topology.address, keys: codecKeys });
+      stops.unshift(connected.close);
+      client = connected.client;
+      workerPid = worker.child.pid!;
+    }
 
-    const ingress = createIngress({ healthy: () => true, routes: [webhooks(new IncidentControl(client, taskQueue, sealerFor(loadCodecKeys(o.dir))))] });
+    const ingress = createIngress({ healthy: () => true, routes: [webhooks(new IncidentControl(client, taskQueue, sealerFor(codecKeys), { eagerStart: topology.eager }))] });
     const leakstopUrl = await listen(ingress);
     stops.unshift(() => close2(ingress));
     const newKey = async (i: number) => {
@@ -151,8 +177,8 @@ async function measure(o: { name: string; topology: Topology; dir: string; iam: 
     // 2. A burst: BURST keys reported at once (a leaked dump), 50 requests in flight.
     const keys = [];
     for (let i = 0; i < BURST; i++) keys.push(await newKey(10_000 + i));
-    const rssBefore = peakRss(worker.child.pid!);
-    const processes: Record<string, number> = { worker: worker.child.pid!, ...topology.processes, moto: o.motoPid, 'bench + ingress': process.pid };
+    const rssBefore = peakRss(workerPid);
+    const processes: Record<string, number> = { ...(topology.eager ? { 'bench + ingress + worker': process.pid } : { worker: workerPid, 'bench + ingress': process.pid }), ...topology.processes, moto: o.motoPid };
     const cpu0 = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuSeconds(pid, k === 'postgresql')]));
     const b0 = Date.now();
     const ids: string[] = [];
@@ -192,7 +218,7 @@ async function measure(o: { name: string; topology: Topology; dir: string; iam: 
         halfContainedMs: percentiles(containedTimes).p50,
         allFinishedMs: finished,
         incidentsPerSecond: round((BURST / finished) * 1000),
-        workerPeakRssMb: round(Math.max(peakRss(worker.child.pid!), rssBefore) / 1024),
+        workerPeakRssMb: round(Math.max(peakRss(workerPid), rssBefore) / 1024),
         allCompleted: results.every((s) => s.status === 'completed'),
         workflowTaskTimeouts: Object.entries(taskTimeouts).map(([k, n]) => `${n} ${k}`).join(', ') || 'none',
       },
