@@ -55,6 +55,15 @@ export interface ActivityDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   const { registry } = deps;
+  /**
+   * A key-hygiene report's line in the notifier's channel (Slack): the summary (old, unused, expiring within
+   * hygiene.expiryWarning, unlisted) and where the report is. Not an incident's event, so metrics never
+   * see it; a notifier that fails does not fail the audit (the report is written already).
+   */
+  const announceAudit = (name: string, summary: string, url: string) =>
+    deps.notifier
+      .notify({ incidentId: name, phase: 'key hygiene', kind: 'finished', message: `${summary} Report: ${url}`, snapshot: { status: 'completed', phase: 'key hygiene', provider: 'hygiene', credential: 'key hygiene', severity: 'low', waiting: [], postMortemUrl: url } })
+      .catch(() => undefined);
   return {
     /**
      * Run as a local activity at the start of every incident: zod lives here, loaded once per worker. Besides
@@ -216,6 +225,7 @@ export function createActivities(deps: ActivityDeps) {
       try {
         const r = await runAudit({ inventory: deps.inventory, registry, catalog, now: new Date(at) });
         const report = await deps.postMortems.open(hygieneReportName(at), r.markdown);
+        await announceAudit(hygieneReportName(at), r.summary, report.url);
         return { summary: r.summary, findings: r.findings.length, listed: r.listed.length, reportUrl: report.url, notListed: r.problems.map((p) => `${p.provider}: ${p.problem}`) };
       } finally {
         clearInterval(beat);
@@ -235,7 +245,9 @@ export function createActivities(deps: ActivityDeps) {
         const run = { summary: r.summary, findings: r.findings.length, listed: r.listed.length, notListed: r.problems.map((p) => `${p.provider}: ${p.problem}`) };
         if (r.plan && (r.plan.unused.length || r.plan.old.length)) return { run, plan: r.plan, markdown: r.markdown };
         const markdown = r.plan ? r.markdown + renderActions({}, '') : r.markdown;
-        return { done: { ...run, reportUrl: (await deps.postMortems.open(hygieneReportName(at), markdown)).url } };
+        const reportUrl = (await deps.postMortems.open(hygieneReportName(at), markdown)).url;
+        await announceAudit(hygieneReportName(at), r.summary, reportUrl);
+        return { done: { ...run, reportUrl } };
       } finally {
         clearInterval(beat);
       }
@@ -243,7 +255,9 @@ export function createActivities(deps: ActivityDeps) {
 
     /** The audit's report with what became of its proposals; rewritten as the run goes on (same name, replaced). */
     async writeHygieneReport({ at, runId, markdown, actions }: { at: string; runId: string; markdown: string; actions: HygieneActions }) {
-      return deps.postMortems.open(hygieneReportName(at), markdown + renderActions(actions, runId));
+      const report = await deps.postMortems.open(hygieneReportName(at), markdown + renderActions(actions, runId));
+      await announceAudit(hygieneReportName(at), `the report of run ${runId} now says what became of its proposals`, report.url);
+      return report;
     },
 
     /**

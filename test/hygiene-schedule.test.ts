@@ -4,7 +4,7 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { parseInventory } from '../providers';
 import { hygieneScheduleId, reconcileHygieneSchedule } from '../worker/schedules';
 import type { HygieneRun } from '../workflows/hygiene';
-import { eventually, startWorker, uniqueQueue, useTemporal } from './support/env';
+import { eventually, RecordingNotifier, startWorker, uniqueQueue, useTemporal } from './support/env';
 
 // The key-hygiene audit on a Temporal Schedule, against the dev server (which implements Schedules;
 // the time-skipping server does not): the schedule made to match the inventory, a run triggered now
@@ -16,7 +16,8 @@ useTemporal((c) => (client = c));
 test('the inventory’s hygiene.every makes, updates and removes the schedule; a triggered run writes the report', async () => {
   const taskQueue = uniqueQueue('hygiene');
   const inventory = (every?: string) => parseInventory(`hygiene: { maxAge: 90d${every ? `, every: ${every}` : ''} }`);
-  const worker = await startWorker({ taskQueue, inventory: inventory('24h') });
+  const notes = new RecordingNotifier();
+  const worker = await startWorker({ taskQueue, inventory: inventory('24h'), notifier: notes });
   const handle = client.schedule.getHandle(hygieneScheduleId(taskQueue));
   try {
     expect(await reconcileHygieneSchedule(client, taskQueue, inventory('24h'))).toBe('created');
@@ -34,6 +35,10 @@ test('the inventory’s hygiene.every makes, updates and removes the schedule; a
     expect(run.summary).toMatch(/^Key hygiene: \d+ credential\(s\)/);
     expect(existsSync(run.reportUrl.replace(/^file:\/\//, ''))).toBe(true);
     expect(readFileSync(run.reportUrl.replace(/^file:\/\//, ''), 'utf8')).toMatch(/^# Key hygiene, \d{4}-\d{2}-\d{2}\n/);
+    // Its summary went to the notifier's channel (Slack), with where the report is.
+    const said = (await eventually(async () => notes.events.find((e) => e.phase === 'key hygiene'), 10_000, 'the audit summary'));
+    expect(said).toMatchObject({ kind: 'finished', message: expect.stringContaining(run.summary) });
+    expect(said!.message).toContain(run.reportUrl);
 
     expect(await reconcileHygieneSchedule(client, taskQueue, inventory('12h'))).toBe('updated');
     expect((await handle.describe()).spec.intervals).toEqual([{ every: 43_200_000, offset: undefined }]);
