@@ -1,7 +1,5 @@
 import { createServer } from 'node:http';
-import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { leakstopDataConverter } from './data-converter';
 import { redact } from '../domain/redact';
 import { IncidentControl } from '../triggers/control';
 import { createIngress } from '../triggers/http';
@@ -11,7 +9,7 @@ import { startEmbeddedTemporal, type EmbeddedTemporal } from './embedded-tempora
 import { ingressRoutes } from './ingress';
 import { createLogger, installTemporalLogging } from './log';
 import { notifiersFromEnv } from './notifiers';
-import { connectClient } from './temporal-client';
+import { clientOn, connectClient } from './temporal-client';
 import { endpointOf, Metrics, metricsRoute, openIncidentsFrom } from './metrics';
 import { freePort } from './net';
 import { reconcileHygieneSchedule, reconcileRotationSchedules } from './schedules';
@@ -63,7 +61,7 @@ async function main(): Promise<void> {
   const connection = role === 'ingress' ? undefined : await NativeConnection.connect({ address });
   const control =
     role === 'all'
-      ? new IncidentControl(new Client({ connection: connection!, namespace: cfg.namespace, dataConverter: leakstopDataConverter(keys) }), cfg.taskQueue, sealerFor(keys), { eagerStart: true })
+      ? new IncidentControl(clientOn(connection!, { namespace: cfg.namespace, keys }), cfg.taskQueue, sealerFor(keys), { eagerStart: true })
       : new IncidentControl(client, cfg.taskQueue, sealerFor(keys));
   stops.push(close);
   if (connection) {
