@@ -39,7 +39,6 @@ export async function runAudit(o: { inventory: Inventory; registry: Registry; ca
   const rotating = rotatingEntries(o.inventory);
   const rotationOf = (c: ListedCredential) => rotating.find(({ entry }) => entry.provider === c.provider && (entry.credentialId === c.id || entry.owner === c.owner))?.key;
   // Only what a provider can act on by its listed id is proposed for deactivation; the rest stays a finding.
-  const deactivatable = (c: ListedCredential) => o.catalog.credential(c.provider).checkId(c.id) === undefined;
-  const plan = h.actions ? planActions(findings, h.actions, rotationOf, display, deactivatable) : undefined;
+  const plan = h.actions ? planActions(findings, h.actions, rotationOf, display, (c) => o.catalog.actsOn(c.provider, c.id)) : undefined;
   return { listed, findings, markdown, summary: auditSummary(findings, listed.length), problems, ...(plan ? { plan } : {}) };
 }

@@ -53,6 +53,14 @@ export class Catalog {
     return found;
   }
 
+  /**
+   * Whether the kind's provider can act on a credential by `id` (the id incidents use): a listing may name
+   * credentials otherwise (a GitHub fine-grained token by its grant id), which no provider call takes.
+   */
+  actsOn(kind: string, id: string): boolean {
+    return this.credential(kind).checkId(id) === undefined;
+  }
+
   /** Parses an inventory file's text; every problem names its place. */
   parseInventory(text: string, source = 'inventory'): Inventory {
     return parseInventoryWith(this.InventorySchema, text, source);

@@ -41,9 +41,8 @@ export async function planRotation(o: { inventory: Inventory; registry: Registry
   if (!credential.list) return { ...plan, owner, nothing: `${entry.provider} cannot list ${owner}'s credentials: give the entry a credentialId` };
   // Only an id the kind can act on: a listing may name tokens by what the API shows (a GitHub fine-grained
   // token's grant id), not by the id an incident uses (a hash of the value, which no listing returns).
-  const actionable = (id: string) => catalog.credential(entry.provider).checkId(id) === undefined;
   const listed = (await credential.list(owner)).filter((c) => c.owner === owner && c.status === 'active');
-  const active = listed.filter((c) => actionable(c.id)).sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
+  const active = listed.filter((c) => catalog.actsOn(entry.provider, c.id)).sort((a, b) => (a.createdAt ?? '').localeCompare(b.createdAt ?? ''));
   if (active.length === 0 && listed.length > 0) return { ...plan, owner, nothing: `${entry.provider} lists ${owner}'s credentials by an id it cannot rotate by: give the entry a credentialId` };
   if (active.length === 0) return { ...plan, owner, nothing: `${owner} has no active credential to rotate` };
   return { ...plan, owner, credentialId: active[0]!.id };

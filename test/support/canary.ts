@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { encodings } from '../../domain/redact';
 import { AesGcmCodec } from '../../worker/codec';
 import { codecKeys, testEnv } from './env';
+import { asSuperuser } from './postgres-server';
 
 /**
  * Every form in which a secret could be written: as is, URL-encoded, and base64 at each of the three
@@ -125,7 +126,6 @@ export async function incidentSinks(client: Client, incidentId: string, result: 
 
 /** Every value of every table of a PostgreSQL database, raw (bytea as its bytes): what a database reader sees. */
 export async function databaseBytes(pg: { host?: string; port: number; superuser: string; password: string }, database: string): Promise<Buffer> {
-  const { asSuperuser } = await import('./postgres-server');
   return asSuperuser(pg, async (c) => {
     const tables = (await c.query<{ schema: string; name: string }>("SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')")).rows;
     const parts: Buffer[] = [];
