@@ -208,7 +208,7 @@ test('key rotation: old rows read with the old key kept; a process without the k
 
 describe('creating the table', () => {
   test('two fresh instances putting at the same moment on a fresh table both succeed', async () => {
-    for (let round = 0; round < 4; round++) {
+    for (let round = 0; round < 8; round++) {
       const table = `race_${round}_${randomUUID().slice(0, 8)}`;
       const [a, b] = [vault(K1, table), vault(K1, table)];
       const [ma, mb] = [awsMaterial(), awsMaterial()];
@@ -221,7 +221,8 @@ describe('creating the table', () => {
 
   test('an instance that loses the creation race (another creates the table while it waits) carries on', async () => {
     const table = `held_${randomUUID().slice(0, 8)}`;
-    // Another worker's CREATE TABLE, not yet committed: both vaults pass IF NOT EXISTS and wait on its catalog rows.
+    // Another CREATE TABLE that takes no advisory lock (an operator's), not yet committed: one vault passes
+    // IF NOT EXISTS and waits on its catalog rows, the other waits for the first's advisory lock.
     const other = new Client({ connectionString: url });
     const watcher = new Client({ connectionString: url });
     await Promise.all([other.connect(), watcher.connect()]);
@@ -234,11 +235,11 @@ describe('creating the table', () => {
       const puts = Promise.allSettled([a.put(ha, ma), b.put(hb, mb)]);
       await eventually(async () => {
         const { rows } = await watcher.query<{ n: string }>(
-          `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'leakstop-vault' AND wait_event_type = 'Lock' AND query LIKE 'CREATE TABLE IF NOT EXISTS%'`,
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'leakstop-vault' AND wait_event_type = 'Lock'`,
           [database],
         );
         return Number(rows[0]!.n) === 2 || undefined;
-      }, 15_000, 'both vaults waiting on the uncommitted CREATE TABLE');
+      }, 15_000, 'both vaults waiting behind the uncommitted CREATE TABLE');
       await other.query('COMMIT');
       expect((await puts).map((p) => p.status)).toEqual(['fulfilled', 'fulfilled']);
       expect(await a.get(hb)).toEqual(mb);

@@ -37,6 +37,8 @@ const TABLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** What a concurrent CREATE TABLE IF NOT EXISTS raises in the loser: the name taken meanwhile. */
 const DUPLICATE_TABLE = '42P07';
 const UNIQUE_VIOLATION = '23505';
+/** The table's row type, created with it: the loser of a creation race may trip on it first. */
+const DUPLICATE_OBJECT = '42710';
 
 export class PostgresVault implements SecretVault {
   private readonly pool: Pool;
@@ -118,8 +120,13 @@ export class PostgresVault implements SecretVault {
   }
 
   private async createTable(): Promise<void> {
+    // Vaults of this code creating the table take a transaction-scoped advisory lock named after it
+    // first, so they create it one after the other and the second one's IF NOT EXISTS sees the first's.
+    const client = await this.pool.connect();
     try {
-      await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`leakstop vault table ${this.table}`]);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
         handle text PRIMARY KEY,
         key_id text NOT NULL,
         iv bytea NOT NULL,
@@ -127,12 +134,18 @@ export class PostgresVault implements SecretVault {
         ciphertext bytea NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
+      await client.query('COMMIT');
     } catch (err) {
-      // Two workers starting at once both pass IF NOT EXISTS; the one that commits second hits the
-      // catalog's unique index (or, later, the name) instead. The table is there either way.
+      await client.query('ROLLBACK').catch(() => undefined);
+      // Something that does not take the lock (an operator's or an older version's CREATE TABLE) can still
+      // commit the table while this one waits: the loser then hits the catalog's unique index, the row
+      // type's name or the table's name, depending on the moment. The table is there either way.
       const e = err as { code?: string; table?: string };
-      const lostTheRace = e.code === DUPLICATE_TABLE || (e.code === UNIQUE_VIOLATION && (e.table === 'pg_type' || e.table === 'pg_class'));
+      const lostTheRace =
+        e.code === DUPLICATE_TABLE || e.code === DUPLICATE_OBJECT || (e.code === UNIQUE_VIOLATION && (e.table === 'pg_type' || e.table === 'pg_class'));
       if (!lostTheRace) throw err;
+    } finally {
+      client.release();
     }
   }
 }
