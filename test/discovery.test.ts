@@ -14,7 +14,7 @@ import { EcsTaskDefinitionStore } from '../providers/aws-ecs/store';
 import { unlistedPlaces } from '../providers/discovery';
 import { cli } from '../triggers/cli';
 import { randomBase62 } from './github/tokens';
-import { deployment, limitedToken, namespace, providersYaml, secret, TOKEN_ENV } from './kubernetes/cluster';
+import { daemonSet, deployment, limitedToken, namespace, providersYaml, secret, statefulSet, TOKEN_ENV } from './kubernetes/cluster';
 import { FaultProxy } from './support/fault-proxy';
 import { awsConfig, iam, leakedKey, scratchDir, testEnv } from './support/env';
 import { incidentContext } from './support/fixtures';
@@ -121,7 +121,7 @@ describe('what runs from a place found during an incident', () => {
   /** What a test compares: each consumer's name, where it writes, and how it is redeployed. */
   const shown = (cs: ResolvedConsumer[]) => cs.map((c) => ({ name: c.name, key: c.key, deploy: c.deploy, deployerSpec: c.deployerSpec })).sort((a, b) => a.name.localeCompare(b.name));
 
-  test('Kubernetes: the Deployments whose pods read the Secret (volume, projected volume, envFrom, an init container’s secretKeyRef); not one reading another Secret; a paused one left to a person', async () => {
+  test('Kubernetes: the Deployments, StatefulSets and DaemonSets whose pods read the Secret (volume, projected volume, envFrom, an init container’s secretKeyRef); not one reading another Secret; paused or OnDelete ones left to a person', async () => {
     const leak = await leakedKey('runners-kube');
     const ns = await namespace('runners');
     await secret(ns, 'app-aws', { AWS_ACCESS_KEY_ID: leak.keyId, AWS_SECRET_ACCESS_KEY: leak.secret });
@@ -133,6 +133,10 @@ describe('what runs from a place found during an incident', () => {
     await deployment(ns, 'init', { pod: { initContainers: [{ name: 'fetch', image, env: [{ name: 'KEY', valueFrom: { secretKeyRef: { name: 'app-aws', key: 'AWS_ACCESS_KEY_ID' } } }] }], containers: [{ name: 'app', image }] } });
     await deployment(ns, 'reads-other', { pod: { containers: [{ name: 'app', image, envFrom: [{ secretRef: { name: 'other' } }], env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'other', key: 'TOKEN' } } }] }], volumes: [{ name: 'o', secret: { secretName: 'other' } }] } });
     await deployment(ns, 'paused', { paused: true, pod: { containers: [{ name: 'app', image }], volumes: [{ name: 'aws', secret: { secretName: 'app-aws' } }] } });
+    await statefulSet(ns, 'db', { replicas: 0, pod: { containers: [{ name: 'db', image, envFrom: [{ secretRef: { name: 'app-aws' } }] }] } });
+    await statefulSet(ns, 'db-other', { replicas: 0, pod: { containers: [{ name: 'db', image, envFrom: [{ secretRef: { name: 'other' } }] }] } });
+    await daemonSet(ns, 'agent', { pod: { containers: [{ name: 'agent', image }], volumes: [{ name: 'aws', secret: { secretName: 'app-aws' } }] } });
+    await daemonSet(ns, 'manual', { onDelete: true, pod: { containers: [{ name: 'agent', image }], volumes: [{ name: 'aws', secret: { secretName: 'app-aws' } }] } });
     const yaml = (mode: string, cluster = 'test') => `${providersYaml()}      limited: { server: "${testEnv().kube.server}", caFile: "${testEnv().kube.caFile}", tokenEnv: LIMITED_TOKEN }
 stores:
   k8s: { kind: kubernetes-secret, cluster: ${cluster}, namespace: ${ns}, redeploy: { until: new-replicaset } }
@@ -140,11 +144,20 @@ discovery: { sources: { k8s: {} }, discovered: ${mode} }
 `;
     const env = { [TOKEN_ENV]: testEnv().kube.token, LIMITED_TOKEN: 'unused' };
     const found = (await places(parseInventory(yaml('update')), leak.keyId, env))!;
-    const rollout = (deployment: string) => ({ kind: 'kubernetes-rollout', cluster: 'test', namespace: ns, deployment, until: 'new-replicaset', timeout: '10m', pollInterval: '2s' });
+    const rollout = (field: string, name: string, until = 'new-replicaset') => ({ kind: 'kubernetes-rollout', cluster: 'test', namespace: ns, [field]: name, until, timeout: '10m', pollInterval: '2s' });
+    const consumer = (runner: string, spec: object) => ({ name: `discovered-k8s-app-aws/${runner}`, key: 'app-aws', deploy: `discovered-k8s-${runner}`, deployerSpec: spec });
     expect(found.places).toEqual([{ store: 'k8s', key: 'app-aws', matchedBy: 'id', field: 'json' }]);
-    expect(shown(found.consumers)).toEqual(['envfrom', 'init', 'proj', 'vol'].map((d) => ({ name: `discovered-k8s-app-aws/${d}`, key: 'app-aws', deploy: `discovered-k8s-${d}`, deployerSpec: rollout(d) })));
+    expect(shown(found.consumers)).toEqual([
+      consumer('daemonset.agent', rollout('daemonset', 'agent', 'new-revision')),
+      ...['envfrom', 'init', 'proj'].map((d) => consumer(d, rollout('deployment', d))),
+      consumer('statefulset.db', rollout('statefulset', 'db', 'new-revision')),
+      consumer('vol', rollout('deployment', 'vol')),
+    ]);
     expect(found.consumers.every((c) => c.field === 'json' && c.merge === true && c.storeSpec.kind === 'kubernetes-secret')).toBe(true);
-    expect(found.problems).toEqual([`k8s app-aws: Kubernetes Deployment ${ns}/paused reads Secret app-aws but is paused: not restarted; resume it (kubectl rollout resume) or restart it by hand`]);
+    expect(found.problems).toEqual([
+      `k8s app-aws: Kubernetes Deployment ${ns}/paused reads Secret app-aws but is paused: not restarted; resume it (kubectl rollout resume) or restart it by hand`,
+      `k8s app-aws: Kubernetes DaemonSet ${ns}/manual reads Secret app-aws but updates its pods only when they are deleted (OnDelete): not restarted; delete its pods by hand`,
+    ]);
 
     // An identity that may read Secrets but not list Deployments: the place is still written, the refusal is reported.
     const limited = await limitedToken(ns, 'secrets-only', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'patch'] }]);

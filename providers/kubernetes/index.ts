@@ -5,7 +5,7 @@ import { KubeRolloutDeployer } from './rollout-deployer';
 import { KubeSecretStore } from './secret-store';
 import { KubeRolloutSpecSchema, KubeSecretSpecSchema } from './spec';
 
-/** Kubernetes: a Secret's data key as a store, `kubectl rollout restart` of a Deployment as its deploy. */
+/** Kubernetes: a Secret's data key as a store, `kubectl rollout restart` of a Deployment, StatefulSet or DaemonSet as its deploy. */
 export const kubernetesModule: ProviderModule = {
   name: 'kubernetes',
   stores: [{ kind: 'kubernetes-secret', spec: KubeSecretSpecSchema }],

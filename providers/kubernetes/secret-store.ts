@@ -74,7 +74,7 @@ export class KubeSecretStore implements SecretStore {
     } while (cont && !signal.aborted && seen < MAX_SECRETS);
   }
 
-  /** The Deployments of the namespace that read the Secret, to restart after a write (providers/kubernetes/runners.ts). */
+  /** The Deployments, StatefulSets and DaemonSets of the namespace that read the Secret, to restart after a write (providers/kubernetes/runners.ts). */
   async runners(raw: StoreSpec, key: string, signal: AbortSignal): Promise<Runners> {
     const spec = raw as KubeSecretSpec;
     return kubeRunners(await kubeApis(this.config, spec.cluster, this.env), spec, key, signal);

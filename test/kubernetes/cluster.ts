@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1PodSpec, type V1PolicyRule, type V1ReplicaSet } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1ControllerRevision, type V1PodSpec, type V1PolicyRule, type V1ReplicaSet } from '@kubernetes/client-node';
 import type { KubernetesConfig } from '../../providers/kubernetes/config';
 import { eventually, testEnv } from '../support/env';
 
@@ -74,6 +74,38 @@ export async function deployment(ns: string, name: string, o: { replicas?: numbe
     },
   });
   if (!o.paused) await eventually(async () => (await replicaSets(ns, name)).length === 1, 30_000, `the first ReplicaSet of ${name}`);
+}
+
+const podTemplate = (name: string, pod: Partial<V1PodSpec> = {}) => ({
+  metadata: { labels: { app: name } },
+  spec: { containers: [{ name: 'app', image: 'example.invalid/app:1', envFrom: [{ secretRef: { name: `${name}-env`, optional: true } }] }], ...pod },
+});
+
+/** A StatefulSet of one container (never run), with its first ControllerRevision recorded. */
+export async function statefulSet(ns: string, name: string, o: { replicas?: number; onDelete?: boolean; pod?: Partial<V1PodSpec> } = {}) {
+  await apps().createNamespacedStatefulSet({
+    namespace: ns,
+    body: {
+      metadata: { name },
+      spec: { replicas: o.replicas ?? 1, serviceName: name, selector: { matchLabels: { app: name } }, template: podTemplate(name, o.pod), ...(o.onDelete ? { updateStrategy: { type: 'OnDelete' } } : {}) },
+    },
+  });
+  await eventually(async () => (await controllerRevisions(ns, name)).length === 1, 30_000, `the first ControllerRevision of ${name}`);
+}
+
+/** A DaemonSet of one container; with no node in the cluster it asks for no pod. Its first ControllerRevision recorded. */
+export async function daemonSet(ns: string, name: string, o: { onDelete?: boolean; pod?: Partial<V1PodSpec> } = {}) {
+  await apps().createNamespacedDaemonSet({
+    namespace: ns,
+    body: { metadata: { name }, spec: { selector: { matchLabels: { app: name } }, template: podTemplate(name, o.pod), ...(o.onDelete ? { updateStrategy: { type: 'OnDelete' } } : {}) } },
+  });
+  await eventually(async () => (await controllerRevisions(ns, name)).length === 1, 30_000, `the first ControllerRevision of ${name}`);
+}
+
+/** The ControllerRevisions a StatefulSet or DaemonSet named `name` owns, oldest revision first. */
+export async function controllerRevisions(ns: string, name: string): Promise<V1ControllerRevision[]> {
+  const list = await apps().listNamespacedControllerRevision({ namespace: ns, labelSelector: `app=${name}` });
+  return list.items.filter((cr) => cr.metadata?.ownerReferences?.some((o) => o.name === name)).sort((a, b) => a.revision - b.revision);
 }
 
 /** The Deployment's ReplicaSets, oldest revision first. */

@@ -119,9 +119,10 @@ async function startIn(dir: string, apiserverBin: string, kcmBin: string, procs:
       contexts: [{ name: 'kcm', context: { cluster: 'local', user: 'kcm' } }],
     }),
   );
-  // The controllers a rollout needs: deployments make ReplicaSets, ReplicaSets ask for pods, and the
-  // default service account lets those pods be admitted (they are then never scheduled).
-  procs.push(run(kcmBin, dir, [`--kubeconfig=${kubeconfig}`, '--controllers=deployment,replicaset,serviceaccount', '--leader-elect=false', '--secure-port=0', '--v=1']));
+  // The controllers a rollout needs: deployments make ReplicaSets, ReplicaSets ask for pods, StatefulSets
+  // and DaemonSets record ControllerRevisions, and the default service account lets pods be admitted
+  // (they are then never scheduled; with no node, a DaemonSet asks for none).
+  procs.push(run(kcmBin, dir, [`--kubeconfig=${kubeconfig}`, '--controllers=deployment,replicaset,statefulset,daemonset,serviceaccount', '--leader-elect=false', '--secure-port=0', '--v=1']));
 
   return {
     server,
