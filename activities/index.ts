@@ -38,7 +38,11 @@ export interface ActivityDeps {
    * Stops a scheduled rotation of a credential that has just been reported leaked (worker/rotations.ts):
    * the incident takes over. Returns the rotation runs it stopped.
    */
-  rotations?: { yieldTo(leak: { provider: ProviderKind; owner: string; credentialId: string; incidentId: string }): Promise<string[]> };
+  rotations?: {
+    yieldTo(leak: { provider: ProviderKind; owner: string; credentialId: string; incidentId: string }): Promise<string[]>;
+    /** Whether the incident of this id runs now: a rotation planned meanwhile makes nothing. */
+    incidentRunning?(incidentId: string): Promise<boolean>;
+  };
   /**
    * Runs a scheduled rotation now (IncidentControl is one: `rotation(name, 'trigger', by)`), for a hygiene
    * run whose old keys rotate on a schedule. Without it such a run lists the rotations to trigger instead.
@@ -310,8 +314,16 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** What a scheduled rotation replaces: the entry, its consumers and policy, the credential in use (providers/rotation.ts). */
+    /**
+     * What a rotation run rotates. A leak of that credential being handled already (its incident runs)
+     * leaves nothing to rotate: the incident makes the new credential, and a second one would race it.
+     */
     async planRotation({ key }: { key: string }): Promise<RotationPlan> {
-      return planRotation({ inventory: deps.inventory, registry, key });
+      const plan = await planRotation({ inventory: deps.inventory, registry, key });
+      if (!plan.credentialId || plan.nothing || !deps.rotations?.incidentRunning) return plan;
+      const incidentId = incidentIdFor(plan.provider, plan.credentialId);
+      if (!(await deps.rotations.incidentRunning(incidentId))) return plan;
+      return { ...plan, nothing: `incident ${incidentId} is handling a leak of this credential: it makes the new credential` };
     },
 
     async writeRotationRecord({ name, state }: { name: string; state: IncidentState & { rotation: RotationFacts } }) {

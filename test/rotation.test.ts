@@ -21,7 +21,7 @@ let client: Client;
 const hook = new DeployHookServer();
 useTemporal((c) => (client = c), hook);
 
-const inventoryFor = (o: { owner: string; tag: string; every?: string; name?: string; approvals?: string }) => `
+const inventoryFor = (o: { owner: string; tag: string; every?: string; name?: string; approvals?: string; policy?: string }) => `
 stores:
   prod-sm: { kind: aws-secrets-manager }
 deployers:
@@ -29,7 +29,7 @@ deployers:
 credentials:
   - provider: aws-iam
     owner: ${o.owner}
-${o.name ? `    name: ${o.name}\n` : ''}${o.every ? `    rotateEvery: ${o.every}\n` : ''}${o.approvals ? `    rotation: { approvals: [${o.approvals}] }\n` : ''}    consumers:
+${o.name ? `    name: ${o.name}\n` : ''}${o.policy ? `    policy: ${o.policy}\n` : ''}${o.every ? `    rotateEvery: ${o.every}\n` : ''}${o.approvals ? `    rotation: { approvals: [${o.approvals}] }\n` : ''}    consumers:
       - { name: api, store: prod-sm, key: "${o.tag}/api/aws", deploy: api-hook }
 `;
 
@@ -195,6 +195,60 @@ test('a leak reported while the credential is being rotated: the incident contai
     expect((await readConsumer(sm, old.user)).AWS_ACCESS_KEY_ID).toBe(incident.newCredential!.id);
   } finally {
     await worker.stop();
+    sm.destroy();
+  }
+});
+
+test('a rotation planned while an incident of its credential runs makes nothing: the incident makes the new credential', async () => {
+  const old = await leakedKey('svc-rotate-during');
+  const taskQueue = uniqueQueue('rotation-during');
+  const sm = await seedConsumer(old.user, old.keyId, old.secret);
+  // The incident waits for an approver before containing: the key is still active, and the incident holds it.
+  const inventory = inventoryFor({ owner: old.user, tag: old.user, every: '30d', policy: '{ approvals: [contain] }' });
+  const worker = await startWorker({ taskQueue, inventory, rotations: rotationYielder(client, taskQueue, parseInventory(inventory)) });
+  try {
+    const { incidentId } = await report(client, taskQueue, leakInput(old.keyId));
+    await waitForState(client, incidentId, (s) => s.waiting.some((w) => w.kind === 'approval' && w.phase === 'contain'));
+    const rotation: IncidentState = await (await client.workflow.start('rotationWorkflow', { taskQueue, workflowId: `rotation-${taskQueue}-aws-iam-${old.user}-late`, args: [{ credential: `aws-iam-${old.user}` }] })).result();
+    expect(rotation.status).toBe('completed');
+    expect(rotation.newCredential).toBeUndefined();
+    expect(rotation.timeline.map((t) => t.event)).toContain(`nothing to rotate: incident ${incidentId} is handling a leak of this credential: it makes the new credential`);
+    // Only the leaked key: the rotation made none.
+    expect((await iam().send(new ListAccessKeysCommand({ UserName: old.user }))).AccessKeyMetadata!.map((k) => k.AccessKeyId)).toEqual([old.keyId]);
+    await client.workflow.getHandle(incidentId).terminate('the test ends here');
+  } finally {
+    await worker.stop();
+    sm.destroy();
+  }
+});
+
+test('a leak reported the moment its scheduled rotation is triggered: whichever starts first, one new key remains, the incident’s, in the consumer', async () => {
+  const old = await leakedKey('svc-rotate-race');
+  const taskQueue = uniqueQueue('rotation-race');
+  const sm = await seedConsumer(old.user, old.keyId, old.secret);
+  const inventory = inventoryFor({ owner: old.user, tag: old.user, every: '30d' });
+  const schedule = client.schedule.getHandle(rotationScheduleId(taskQueue, `aws-iam-${old.user}`));
+  const worker = await startWorker({ taskQueue, inventory, rotations: rotationYielder(client, taskQueue, parseInventory(inventory)) });
+  try {
+    await reconcileRotationSchedules(client, taskQueue, parseInventory(inventory));
+    // Neither waits for the other: well inside visibility's lag.
+    const [{ incidentId }] = await Promise.all([report(client, taskQueue, leakInput(old.keyId)), schedule.trigger()]);
+    const runId = await eventually(async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId, 30_000, 'the triggered run');
+    const incident: IncidentState = await client.workflow.getHandle(incidentId).result();
+    const rotation: IncidentState = await client.workflow.getHandle(runId).result();
+
+    expect(incident.status).toBe('completed');
+    // The incident stopped the run (found through its schedule), or the run found the incident when it planned, or both.
+    const stopped = incident.timeline.some((t) => t.event === `stopped the scheduled rotation ${runId}: this incident makes the new credential`);
+    const stoodDown = rotation.timeline.some((t) => /^nothing to rotate: /.test(t.event));
+    expect(stopped || stoodDown).toBe(true);
+    expect(rotation.newCredential === undefined || rotation.rotation?.supersededBy === incidentId).toBe(true);
+    const keys = (await iam().send(new ListAccessKeysCommand({ UserName: old.user }))).AccessKeyMetadata!;
+    expect(keys.map((k) => k.AccessKeyId)).toEqual([incident.newCredential!.id]);
+    expect((await readConsumer(sm, old.user)).AWS_ACCESS_KEY_ID).toBe(incident.newCredential!.id);
+  } finally {
+    await worker.stop();
+    await schedule.delete().catch(() => undefined);
     sm.destroy();
   }
 });
