@@ -87,7 +87,7 @@ test('status names what it cannot find and never echoes what it does not recogni
   expect((await h.answers(viaKey.responseId))[0]).toContain(incidentIdFor('aws-iam', byKey));
   const garbage = await h.command('status drop-table-students', REPORTER);
   const [said] = await h.answers(garbage.responseId);
-  expect(said).toBe('Give an incident id (leak-aws-…) or an access key id (AKIA…).');
+  expect(said).toBe('Give an incident id (leak-aws-…), an access key id (AKIA…) or a rotation run id (rotation-…).');
 });
 
 test('a secret pasted into the command is never repeated, and the form opens empty', async () => {

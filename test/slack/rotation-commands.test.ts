@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import { parseInventory } from '../../providers';
 import { cli } from '../../triggers/cli';
 import { reconcileRotationSchedules, rotationScheduleId } from '../../worker/schedules';
-import { eventually, testEnv, uniqueQueue, useTemporal } from '../support/env';
+import { eventually, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from '../support/env';
+import { waitForState } from '../support/fixtures';
 import { APPROVER, REPORTER, SlackHarness, STRANGER } from './harness';
 
 // Scheduled rotations held and run by people: `/leakstop rotation …` in Slack (approvers only for what
@@ -77,5 +78,36 @@ test('CLI: leakstop rotation pause, unpause and trigger, and a clear answer for 
   } finally {
     process.env = saved;
     await schedule.delete().catch(() => undefined);
+  }
+});
+
+test('Slack: /leakstop status takes a rotation run id and says it is a scheduled rotation and what it waits for', async () => {
+  const key = await leakedKey('slack-rotation-status');
+  // A queue name like a deployment's (a UUID in it would look like a pasted secret to the command).
+  const taskQueue = `leakstop-${Date.now().toString(36)}`;
+  const name = `aws-iam-${key.user}`;
+  const worker = await startWorker({
+    taskQueue,
+    inventory: `
+credentials:
+  - { provider: aws-iam, owner: ${key.user}, rotateEvery: 30d, rotation: { approvals: [revoke] } }
+`,
+  });
+  const h = await new SlackHarness().start(client, taskQueue);
+  const answer = async (text: string, user: string) => (await h.answers((await h.command(text, user)).responseId))[0]!;
+  // Named as its schedule names a run: the schedule's id and the time, with upper case and colons.
+  const runId = `rotation-${taskQueue}-${name}-2026-11-26T03:15:00Z`;
+  const run = await client.workflow.start('rotationWorkflow', { taskQueue, workflowId: runId, args: [{ credential: name }] });
+  try {
+    await waitForState(client, runId, (s) => s.waiting.some((w) => w.kind === 'approval' && w.phase === 'revoke'));
+    const said = await answer(`status ${runId}`, REPORTER);
+    expect(said.split('\n')[0]).toBe(`*\`${runId}\`*: scheduled rotation of \`${name}\`, waiting, phase revoke`);
+    expect(said).toContain('• waiting for approval: revoke (approve)');
+    expect(await answer('status rotation-<!here>', REPORTER)).toBe('Give an incident id (leak-aws-…), an access key id (AKIA…) or a rotation run id (rotation-…).');
+    expect(await answer(`status ${runId}`, 'U0NOBODY')).toMatch(/not allowed/);
+  } finally {
+    await run.terminate('the test ends here').catch(() => undefined);
+    await h.stop();
+    await worker.stop();
   }
 });

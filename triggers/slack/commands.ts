@@ -17,6 +17,8 @@ import { findSecret, pastedSecretMessage } from './secrets';
 /** An id some credential kind accepts as it is (an AWS key id): the form may show it prefilled. */
 const isCredentialId = (arg: string) => catalog.kinds.some((k) => !catalog.credential(k).checkId(arg));
 const INCIDENT_ID = /^leak-[a-z0-9-]+-[0-9a-f]{16}$/;
+/** A scheduled rotation's run (worker/schedules.ts): the schedule's id and the time the run started. */
+const ROTATION_RUN_ID = /^rotation-[A-Za-z0-9._:-]{1,200}$/;
 
 export function registerCommands(app: App, deps: SlackDeps): void {
   app.command(deps.command, async ({ command, ack, respond, client }) => {
@@ -89,7 +91,7 @@ function help(command: string): string {
   return [
     '*Leakstop*: incident response for leaked credentials.',
     `• \`${command} report [access key id]\`: report a leak (opens a form; never paste the secret itself)`,
-    `• \`${command} status [incident id | access key id]\`: where an incident stands`,
+    `• \`${command} status [incident id | access key id | rotation run id]\`: where an incident or a scheduled rotation stands`,
     `• \`${command} list\`: open incidents`,
     `• \`${command} tighten <incident id> <phase>…\`: approvers only; those phases then wait for an approver`,
     `• \`${command} rotation list\`: scheduled rotations; approvers: \`rotation trigger|pause|unpause <name> [reason]\``,
@@ -113,9 +115,10 @@ async function list(deps: SlackDeps, say: (text: string) => Promise<unknown>): P
 
 async function status(deps: SlackDeps, arg: string, say: (text: string) => Promise<unknown>): Promise<void> {
   // The argument is only echoed once recognised: free text could be anything.
-  const kind = INCIDENT_ID.test(arg) ? undefined : catalog.kinds.find((k) => !catalog.credential(k).checkId(arg));
-  const incidentId = INCIDENT_ID.test(arg) ? arg : kind ? incidentIdFor(kind, arg) : undefined;
-  if (!incidentId) return void (await say('Give an incident id (leak-aws-…) or an access key id (AKIA…).'));
+  const asIs = INCIDENT_ID.test(arg) || ROTATION_RUN_ID.test(arg);
+  const kind = asIs ? undefined : catalog.kinds.find((k) => !catalog.credential(k).checkId(arg));
+  const incidentId = asIs ? arg : kind ? incidentIdFor(kind, arg) : undefined;
+  if (!incidentId) return void (await say('Give an incident id (leak-aws-…), an access key id (AKIA…) or a rotation run id (rotation-…).'));
   try {
     await say(summary(await deps.control.status(incidentId)));
   } catch (err) {
@@ -124,7 +127,7 @@ async function status(deps: SlackDeps, arg: string, say: (text: string) => Promi
 }
 
 export function summary(s: IncidentState): string {
-  const head = `*\`${s.incidentId}\`*: ${s.status}, phase ${s.phase}`;
+  const head = `*\`${s.incidentId}\`*: ${s.rotation ? `scheduled rotation of \`${slackText(s.rotation.key)}\`, ` : ''}${s.status}, phase ${s.phase}`;
   const facts = [
     `credential \`${redactId(s.input.credentialId)}\` (${s.input.provider})`,
     `owner ${s.identification?.owner ?? 'not yet known'}`,
