@@ -218,7 +218,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async resolveAlert(alert: { repository: string; number: number }, comment: string): Promise<ActionResult> {
-      if (!deps.alerts) throw new PermanentError('closing GitHub alerts needs LEAKSTOP_GITHUB_TOKEN (secret scanning alerts: write)', 'invalid');
+      if (!deps.alerts) throw new PermanentError('closing GitHub alerts needs LEAKSTOP_GITHUB_TOKEN or a GitHub App (LEAKSTOP_GITHUB_APP_*) with secret scanning alerts: write', 'invalid');
       return deps.alerts.resolveAlert(alert.repository, alert.number, comment);
     },
 

@@ -47,7 +47,7 @@ export async function ingressRoutes(o: {
           o.readGitHubAlert ??
           (gh && ((repo, n) => gh.readAlert(`${repo.owner}/${repo.name}`, n))) ??
           (async () => {
-            throw new Error('the GitHub API is not configured (LEAKSTOP_GITHUB_TOKEN)');
+            throw new Error('the GitHub API is not configured (LEAKSTOP_GITHUB_TOKEN, or a GitHub App: LEAKSTOP_GITHUB_APP_*)');
           }),
       },
       gitguardian: { token: env.LEAKSTOP_GITGUARDIAN_TOKEN ?? '' },

@@ -12,6 +12,7 @@ import { redact } from '../domain/redact';
 import { GitHubSecretScanningAlerts } from '../providers/github/alerts';
 import { GitHubIssueSink } from '../providers/github/issue-sink';
 import { Sealer } from '../domain/seal';
+import type { GitHubAuth } from '../providers/github/client';
 import type { CodecKeys } from './codec';
 import { leakstopDataConverter } from './data-converter';
 import { redactingActivityErrors, redactingNotifier, redactingSink } from './redaction';
@@ -19,8 +20,8 @@ import { redactingActivityErrors, redactingNotifier, redactingSink } from './red
 export interface GitHubOptions {
   /** https://api.github.com unless set (GitHub Enterprise, or the tests' local API). */
   baseUrl?: string;
-  /** For Actions secrets and variables, workflow dispatch, issues and alerts (not for revocation). */
-  token?: string;
+  /** For Actions secrets and variables, workflow dispatch, issues and alerts (not for revocation): a token or a GitHub App installation. */
+  token?: GitHubAuth;
   /** owner/repo where post-mortems are opened as issues. */
   postMortemRepository?: string;
 }

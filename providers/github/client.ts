@@ -1,5 +1,6 @@
 import type { Octokit as OctokitCore } from '@octokit/core';
 import type { Api as RestApi } from '@octokit/plugin-rest-endpoint-methods';
+import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from 'octokit';
 import { foreignOrigin, originOf } from '../../domain/origin';
 import { PermanentError } from '../types';
@@ -8,11 +9,39 @@ import { PermanentError } from '../types';
 // `exports` of octokit's own declarations (`@octokit/core/types`), which would make every client `any`.
 export type GitHubClient = OctokitCore & RestApi;
 
+/**
+ * Leakstop as a GitHub App installation: each client mints the installation's token (an hour long) from
+ * the App's private key when it needs one, and every client in the process shares the minted tokens.
+ * Some endpoints take nothing else (an organization's fine-grained token list).
+ */
+export interface GitHubAppAuth {
+  appId: string;
+  installationId: number;
+  /** The App's private key (PEM, PKCS#1 as GitHub issues it, or PKCS#8). Never sent: it signs a 10-minute JWT. */
+  privateKey: string;
+}
+
+/** Leakstop's own GitHub identity: a token (PAT, installation token) or a GitHub App installation. */
+export type GitHubAuth = string | GitHubAppAuth;
+
+/**
+ * Installation tokens minted in this process, shared by every client (auth-app's cache interface; it keeps
+ * each until shortly before it expires). Bounded: a process acts as one or a few installations.
+ */
+const installationTokens = new Map<string, string>();
+const tokenCache = {
+  get: (key: string) => installationTokens.get(key),
+  set: (key: string, value: string) => {
+    if (installationTokens.size >= 100) installationTokens.delete(installationTokens.keys().next().value!);
+    installationTokens.set(key, value);
+  },
+};
+
 export interface GitHubClientOptions {
   /** `https://api.github.com` by default; `https://HOST/api/v3` for GitHub Enterprise Server; a local fake in tests. */
   baseUrl?: string;
-  /** A token (PAT, installation or user token). Omit for unauthenticated calls such as credential revocation. */
-  auth?: string;
+  /** A token (PAT, installation or user token), or a GitHub App installation. Omit for unauthenticated calls such as credential revocation. */
+  auth?: GitHubAuth;
   /**
    * How often one request may wait out a rate limit before it fails (default 2). Waiting longer than
    * that, or longer than `maxRetryAfterSeconds`, is better left to Temporal's activity retry.
@@ -44,7 +73,9 @@ export function createGitHubClient(o: GitHubClientOptions = {}): GitHubClient {
   const baseUrl = o.baseUrl ?? GITHUB_API;
   const client: GitHubClient = new Octokit({
     baseUrl,
-    auth: o.auth,
+    ...(typeof o.auth === 'object'
+      ? { authStrategy: createAppAuth, auth: { appId: o.auth.appId, privateKey: o.auth.privateKey, installationId: o.auth.installationId, cache: tokenCache } }
+      : { auth: o.auth }),
     userAgent: 'leakstop',
     request: { fetch: fetchWithin(baseUrl) },
     throttle: {

@@ -1,5 +1,6 @@
 import type { ProviderModule } from '../module';
 import { GitHubActionsSecretStore } from './actions-secrets';
+import type { GitHubAuth } from './client';
 import { GitHubActionsVariableStore } from './actions-variables';
 import { GitHubConfigSchema, githubConfig } from './config';
 import { GitHubTokenProvider } from './credential';
@@ -11,8 +12,8 @@ import { GitHubActionsSecretSpecSchema, GitHubActionsVariableSpecSchema, GitHubW
 /** Leakstop's GitHub settings: the API (GitHub Enterprise, or a local fake in tests) and its own token. */
 export interface GitHubSettings {
   baseUrl?: string;
-  /** For Actions secrets and variables, workflow dispatch, issues and alerts (not for revocation). */
-  token?: string;
+  /** For Actions secrets and variables, workflow dispatch, issues and alerts (not for revocation): a token or a GitHub App installation. */
+  token?: GitHubAuth;
 }
 
 export function githubSettings(ctx: { env: NodeJS.ProcessEnv; settings: Record<string, unknown> }): GitHubSettings {

@@ -1,5 +1,5 @@
 import type { ListedCredential } from '../../domain/audit';
-import { createGitHubClient, httpStatus, type GitHubClient } from './client';
+import { createGitHubClient, httpStatus, type GitHubAuth, type GitHubClient } from './client';
 import type { GitHubTokenList } from './config';
 import { redactGitHubTokens } from './token-format';
 
@@ -42,8 +42,12 @@ interface SsoAuthorization {
 
 export interface OrgTokenListing {
   baseUrl?: string;
-  /** Leakstop's token: an org owner's (`read:org`) or a GitHub App's with the org's "Personal access tokens" permission. */
-  token?: string;
+  /**
+   * Leakstop's identity: for the SSO list an org owner's token (`read:org`) or a GitHub App's; for the
+   * fine-grained list only a GitHub App installation's (GitHub refuses any other), with the org's
+   * "Personal access tokens" permission (read).
+   */
+  token?: GitHubAuth;
   org: string;
   lists: readonly GitHubTokenList[];
 }

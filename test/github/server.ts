@@ -7,6 +7,7 @@ import type { AlertFixture, CommitLocation, PatGrantFixture, SsoAuthorizationFix
 import { OpenApiContract } from './openapi-contract';
 import { errorBody, errorReply, HttpError, Router, type FakeReply, type FakeRequest, type Route } from './router';
 import { actionsRunRoutes } from './routes/actions-runs';
+import { appRoutes, publicKeyOf, type AppRecord } from './routes/apps';
 import { actionsSecretRoutes, actionsVariableRoutes } from './routes/actions-secrets';
 import { issueRoutes } from './routes/issues';
 import { orgTokenRoutes } from './routes/org-tokens';
@@ -28,6 +29,7 @@ export class FakeGitHub {
   private readonly contract = OpenApiContract.load();
   private readonly limits: RateLimitInjection[] = [];
   private readonly overrides = new Map<string, Route['handle']>();
+  private readonly apps: AppRecord[] = [];
 
   constructor() {
     const api = () => this.url;
@@ -39,6 +41,7 @@ export class FakeGitHub {
       ...actionsRunRoutes(this.state, api),
       ...issueRoutes(this.state, api),
       ...orgTokenRoutes(this.state, api),
+      ...appRoutes(this.apps, this.state),
     );
   }
 
@@ -58,6 +61,21 @@ export class FakeGitHub {
   }
 
   // ---- seeding ----
+
+  /**
+   * A GitHub App (its id, its client id, the public half of its key) installed as `installations`
+   * (id → the bot login its tokens act as). Returns its record, whose `minted` lists the tokens made.
+   */
+  addApp(o: { appId: string; clientId?: string; publicKeyPem: string; installations: Record<number, string> }): AppRecord {
+    const app: AppRecord = {
+      ids: [o.appId, ...(o.clientId ? [o.clientId] : [])],
+      publicKey: publicKeyOf(o.publicKeyPem),
+      installations: new Map(Object.entries(o.installations).map(([id, login]) => [Number(id), login])),
+      minted: [],
+    };
+    this.apps.push(app);
+    return app;
+  }
 
   /** A token GitHub accepts until it is revoked. */
   addToken(token: string, o: { login: string; kind: GitHubTokenKind; scopes?: string[] }): void {
