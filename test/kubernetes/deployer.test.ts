@@ -1,7 +1,7 @@
 import { KubeRolloutDeployer, RESTARTED_AT } from '../../providers/kubernetes/rollout-deployer';
 import type { KubeRolloutSpec } from '../../providers/kubernetes/spec';
 import type { ResolvedConsumer } from '../../domain/schemas';
-import { testEnv } from '../support/env';
+import { eventually, testEnv } from '../support/env';
 import { incidentContext, thrown } from '../support/fixtures';
 import { parseInventory } from '../../providers';
 import { apps, controllerRevisions, daemonSet, deployment, kubeConfig, namespace, replicaSets, revisionOf, statefulSet, TOKEN_ENV } from './cluster';
@@ -116,6 +116,8 @@ test('a StatefulSet whose pods never become ready times out naming what it waits
   await statefulSet(ns, 'stuck', { replicas: 1 });
   const stuck = specOf(ns, 'statefulset', 'stuck', { until: 'rolled-out', timeout: '1s' });
   const handle = await deployer().redeploy(consumerFor(stuck), incidentContext('aws'));
+  // Once the controller has seen the restart (so that a slow controller cannot change what is waited for).
+  await eventually(async () => ((await apps().readNamespacedStatefulSet({ namespace: ns, name: 'stuck' })).status?.observedGeneration ?? 0) >= 2 || undefined, 30_000, 'the restart observed');
   expect(await thrown(() => deployer().waitFor(handle, stuck, () => undefined))).toMatchObject({
     reason: 'failed',
     message: `Kubernetes test StatefulSet ${ns}/stuck did not roll out within 1s: still waiting for 0 of 1 replicas ready`,

@@ -4,6 +4,7 @@ import { cli } from '../../triggers/cli';
 import { reconcileRotationSchedules, rotationScheduleId } from '../../worker/schedules';
 import { eventually, leakedKey, startWorker, testEnv, uniqueQueue, useTemporal } from '../support/env';
 import { waitForState } from '../support/fixtures';
+import { classicToken } from '../github/tokens';
 import { APPROVER, REPORTER, SlackHarness, STRANGER } from './harness';
 
 // Scheduled rotations held and run by people: `/leakstop rotation …` in Slack (approvers only for what
@@ -83,8 +84,8 @@ test('CLI: leakstop rotation pause, unpause and trigger, and a clear answer for 
 
 test('Slack: /leakstop status takes a rotation run id and says it is a scheduled rotation and what it waits for', async () => {
   const key = await leakedKey('slack-rotation-status');
-  // A queue name like a deployment's (a UUID in it would look like a pasted secret to the command).
-  const taskQueue = `leakstop-${Date.now().toString(36)}`;
+  // Random enough, with the owner's random name, to look like a pasted secret were it not a run's id.
+  const taskQueue = uniqueQueue('slack-rotation-status');
   const name = `aws-iam-${key.user}`;
   const worker = await startWorker({
     taskQueue,
@@ -104,6 +105,9 @@ credentials:
     expect(said.split('\n')[0]).toBe(`*\`${runId}\`*: scheduled rotation of \`${name}\`, waiting, phase revoke`);
     expect(said).toContain('• waiting for approval: revoke (approve)');
     expect(await answer('status rotation-<!here>', REPORTER)).toBe('Give an incident id (leak-aws-…), an access key id (AKIA…) or a rotation run id (rotation-…).');
+    // A secret beside the id, or a known format inside something shaped like an id, is still never repeated.
+    expect(await answer(`status ${runId} wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`, REPORTER)).toMatch(/^a secret was pasted and not stored/);
+    expect(await answer(`status rotation-${classicToken()}`, REPORTER)).toMatch(/^a secret was pasted and not stored/);
     expect(await answer(`status ${runId}`, 'U0NOBODY')).toMatch(/not allowed/);
   } finally {
     await run.terminate('the test ends here').catch(() => undefined);
