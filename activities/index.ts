@@ -313,9 +313,9 @@ export function createActivities(deps: ActivityDeps) {
       return { triggered, notTriggered };
     },
 
-    /** What a scheduled rotation replaces: the entry, its consumers and policy, the credential in use (providers/rotation.ts). */
     /**
-     * What a rotation run rotates. A leak of that credential being handled already (its incident runs)
+     * What a scheduled rotation replaces: the entry, its consumers and policy, the credential in use
+     * (providers/rotation.ts). A leak of that credential being handled already (its incident runs)
      * leaves nothing to rotate: the incident makes the new credential, and a second one would race it.
      */
     async planRotation({ key }: { key: string }): Promise<RotationPlan> {

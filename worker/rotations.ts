@@ -28,14 +28,19 @@ export function rotationYielder(client: Client, taskQueue: string, inventory: In
       for await (const w of client.workflow.list({ query: `WorkflowType = 'rotationWorkflow' AND ExecutionStatus = 'Running'` })) {
         if (w.workflowId.startsWith(prefix)) runs.add(w.workflowId);
       }
-      await Promise.all(
+      const stopped = await Promise.all(
         [...runs].map(async (id) => {
           const handle = client.workflow.getHandle(id);
-          await handle.signal(supersedeSignal, { incidentId: leak.incidentId });
-          await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, waitMs).unref())]);
+          // Both lists can still name a run that has just ended: there is nothing left to stop.
+          const told = await handle.signal(supersedeSignal, { incidentId: leak.incidentId }).then(
+            () => true,
+            (err) => (err instanceof WorkflowNotFoundError ? false : Promise.reject(err)),
+          );
+          if (told) await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, waitMs).unref())]);
+          return told ? [id] : [];
         }),
       );
-      return [...runs];
+      return stopped.flat();
     },
 
     /** Whether an incident of this credential runs now (its id is the credential's; no visibility lag). */
