@@ -10,7 +10,7 @@ import { createIngress } from '../triggers/http';
 import { AesGcmCodec } from '../worker/codec';
 import { DeployHookServer } from '../worker/deploy-hook-server';
 import { statusQuery } from '../workflows/definitions';
-import { collectPayloads, findLeaks, forms, payloadJson } from './support/canary';
+import { collectPayloads, findLeaks, forms, payloadJson, temporalDatabase } from './support/canary';
 import { controlFor, awsConfig, codecKeys, leakedKey, scratchDir, testEnv, uniqueQueue, useTemporal } from './support/env';
 import { leakInput, standardInventory, waitForState } from './support/fixtures';
 import { spawnWorker } from './support/worker-child';
@@ -104,15 +104,13 @@ test('a full incident leaves no secret in history, the Temporal database, logs, 
       server.close();
     }
 
-    const sqlite = readdirSync(path.join(testEnv().dir, 'temporal'))
-      .filter((f) => f.startsWith('temporal.sqlite'))
-      .map((f) => readFileSync(path.join(testEnv().dir, 'temporal', f)));
+    // SQLite's journal files come and go while the server runs: temporalDatabase() reads what is there.
     const vaultFiles = readdirSync(path.join(dataDir, 'vault')).map((f) => readFileSync(path.join(dataDir, 'vault', f)));
     const sinks: Record<string, string | Buffer> = {
       'raw workflow history': rawBytes,
       'raw workflow history (JSON)': JSON.stringify(raw),
       'decoded payloads': decodedText,
-      'Temporal SQLite files': Buffer.concat(sqlite),
+      'Temporal SQLite files': temporalDatabase(),
       'worker logs and notifications': worker.output(),
       'post-mortem': readFileSync(state.postMortem!.url),
       'incident result': JSON.stringify(state),

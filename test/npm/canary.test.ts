@@ -7,7 +7,7 @@ import { incidentIdFor, secretId } from '../../domain/fingerprint';
 import type { IncidentState } from '../../domain/incident';
 import { DeployHookServer } from '../../worker/deploy-hook-server';
 import { statusQuery } from '../../workflows/definitions';
-import { findLeaks, historySinks } from '../support/canary';
+import { findLeaks, historySinks, temporalDatabase } from '../support/canary';
 import { awsConfig, controlFor, scratchDir, testEnv, uniqueQueue, useTemporal } from '../support/env';
 import { waitForState } from '../support/fixtures';
 import { spawnWorker } from '../support/worker-child';
@@ -87,9 +87,7 @@ credentials:
     expect(history.payloads.length).toBeGreaterThan(20);
     for (const p of history.payloads) expect(Buffer.from(p.metadata?.encoding ?? []).toString()).toBe('binary/encrypted');
     expect(history.decoded).toContain(incidentId);
-    const sqlite = readdirSync(path.join(testEnv().dir, 'temporal'))
-      .filter((f) => f.startsWith('temporal.sqlite'))
-      .map((f) => readFileSync(path.join(testEnv().dir, 'temporal', f)));
+    // SQLite's journal files come and go while the server runs: temporalDatabase() reads what is there.
     const vaultFiles = readdirSync(path.join(dataDir, 'vault')).map((f) => readFileSync(path.join(dataDir, 'vault', f)));
     const postMortem = readFileSync(state.postMortem!.url);
     expect(postMortem.toString()).toContain(incidentId);
@@ -97,7 +95,7 @@ credentials:
       'raw workflow history': history.raw,
       'raw workflow history (JSON)': history.rawJson,
       'decoded payloads': history.decoded,
-      'Temporal SQLite files': Buffer.concat(sqlite),
+      'Temporal SQLite files': temporalDatabase(),
       'worker logs and notifications': worker.output(),
       'ingress logs': ingress.logs.join('\n'),
       'post-mortem': postMortem,
